@@ -1,0 +1,51 @@
+//! The composition root: what every surface shares (store, clock, ids, PKI,
+//! configuration, listener addresses).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use crate::api::Routes;
+use crate::config::Config;
+use crate::domain::pki::{CaMaterial, ServerIdentity};
+use crate::domain::{Clock, IdGen};
+use crate::store::SqliteStore;
+
+pub struct App {
+    pub config: Config,
+    pub store: SqliteStore,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGen>,
+    pub ca: CaMaterial,
+    /// The certificate the TLS listeners present, signed by `ca`.
+    pub server_identity: ServerIdentity,
+    pub routes: Routes,
+    endpoints: OnceLock<BTreeMap<String, String>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("store", &self.store).field("endpoints", &self.endpoints).finish()
+    }
+}
+
+impl App {
+    pub fn new(
+        config: Config,
+        store: SqliteStore,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGen>,
+        ca: CaMaterial,
+        server_identity: ServerIdentity,
+    ) -> App {
+        App { config, store, clock, ids, ca, server_identity, routes: Routes::new(), endpoints: OnceLock::new() }
+    }
+
+    /// Listener name → bound `host:port`, once every listener is bound.
+    pub fn endpoints(&self) -> BTreeMap<String, String> {
+        self.endpoints.get().cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn set_endpoints(&self, endpoints: BTreeMap<String, String>) {
+        let _ = self.endpoints.set(endpoints);
+    }
+}

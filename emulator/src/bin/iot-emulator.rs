@@ -1,0 +1,106 @@
+//! The `iot-emulator` command: parse flags, load the configuration, start the
+//! emulator, print the ready line, serve until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use iot_emulator::config::{Config, DEFAULT_TOML, Overrides};
+use iot_emulator::Emulator;
+
+/// A local emulator of AWS IoT Core for tests.
+///
+/// Once every listener accepts, prints one line on stdout: `ready` and a JSON object
+/// of listener name to bound host:port. Logs go to stderr.
+#[derive(Debug, Parser)]
+#[command(name = "iot-emulator", version)]
+struct Cli {
+    /// Configuration file (TOML); see `iot-emulator print-config` for every key.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address every listener binds to [IOTEMU_BIND; default 127.0.0.1].
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<String>,
+    /// Host name the server certificate names, besides localhost, 127.0.0.1 and ::1 [IOTEMU_HOSTNAME].
+    #[arg(long, value_name = "NAME")]
+    hostname: Option<String>,
+    /// Port of the HTTP edge; 0 picks a free one [IOTEMU_HTTP_PORT; default 4566].
+    #[arg(long, value_name = "PORT")]
+    http_port: Option<u16>,
+    /// Keep state in a SQLite file in DIR across restarts [IOTEMU_DATA_DIR; default: in memory].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Account of requests whose access key is not a 12-digit account id [IOTEMU_ACCOUNT_ID].
+    #[arg(long, value_name = "ID")]
+    account_id: Option<String>,
+    /// Region of requests without a SigV4 scope [IOTEMU_REGION; default us-east-1].
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// Log filter, e.g. info or iot_emulator=debug [IOTEMU_LOG; default info].
+    #[arg(long, value_name = "FILTER")]
+    log: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Print the documented default configuration.
+    PrintConfig,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::PrintConfig) = cli.command {
+        print!("{DEFAULT_TOML}");
+        return Ok(());
+    }
+    let flags = Overrides {
+        bind: cli.bind,
+        hostname: cli.hostname,
+        http_port: cli.http_port,
+        data_dir: cli.data_dir,
+        account_id: cli.account_id,
+        region: cli.region,
+        log: cli.log,
+    };
+    let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok(), &flags)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log)?)
+        .with_writer(std::io::stderr)
+        .init();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> Result<()> {
+    let emulator = Emulator::start(config).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "ready {}", emulator.endpoints_json())?;
+        out.flush()?;
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return ctrl_c.await.unwrap_or(()),
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,21 @@
+//! The thing registry: things now; thing types and groups join it later.
+
+pub mod things;
+
+use super::StoreError;
+
+/// Why a registry operation was refused. The edge maps each kind to the AWS error
+/// of the service (ResourceNotFoundException, VersionConflictException, ...).
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    VersionConflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,34 @@
+//! What the domain needs from storage: transactions over per-resource record traits.
+
+use std::fmt;
+
+use super::pki::CaRecords;
+use super::registry::things::ThingRecords;
+
+/// A storage failure. The domain never looks inside; the edge reports it as an
+/// internal failure.
+#[derive(Debug)]
+pub struct StoreError(pub Box<dyn std::error::Error + Send + Sync>);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Everything one transaction can read and write; each resource group adds its
+/// record trait here.
+pub trait Tx: ThingRecords + CaRecords {}
+
+impl<T: ThingRecords + CaRecords> Tx for T {}
+
+/// The store of record. `write` runs `f` in one transaction that commits only when
+/// `f` returns `Ok`, so every mutation is all or nothing.
+pub trait Store: Send + Sync {
+    fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, E>) -> Result<T, E>;
+    fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, E>) -> Result<T, E>;
+    /// Empties all resource state (the root CA stays, so devices keep trusting it).
+    fn reset(&self) -> Result<(), StoreError>;
+}
