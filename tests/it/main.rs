@@ -1,1 +1,7 @@
-//! placeholder
+//! The one integration-test binary: the emulator driven from outside, over HTTP,
+//! with aws-sdk-iot, and as the built binary.
+
+mod edge;
+mod operator;
+mod support;
+mod things_sdk;
