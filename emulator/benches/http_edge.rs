@@ -106,7 +106,8 @@ impl Emulator {
         let rest = &stat[stat.rfind(')')? + 2..];
         let fields: Vec<&str> = rest.split(' ').collect();
         // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here.
-        let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
         Some(Duration::from_secs_f64(ticks as f64 / clock_ticks() as f64))
     }
 }
@@ -164,7 +165,8 @@ impl Conn {
     async fn open(addr: &str) -> Conn {
         let stream = TcpStream::connect(addr).await.expect("connecting to the emulator");
         stream.set_nodelay(true).unwrap();
-        let (sender, conn) = http1::handshake(TokioIo::new(stream)).await.expect("HTTP/1 handshake");
+        let (sender, conn) =
+            http1::handshake(TokioIo::new(stream)).await.expect("HTTP/1 handshake");
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -172,7 +174,12 @@ impl Conn {
     }
 
     /// Sends one request and reads the whole response.
-    async fn send(&mut self, method: Method, path: &str, body: Option<&'static str>) -> (StatusCode, Bytes) {
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&'static str>,
+    ) -> (StatusCode, Bytes) {
         let mut req = Request::builder().method(method).uri(path).header("host", &self.host);
         if body.is_some() {
             req = req.header("content-type", "application/json");
@@ -249,7 +256,8 @@ async fn hammer(emulator: &Emulator, things: usize) -> Hammer {
             let addr = emulator.http.clone();
             tokio::spawn(async move {
                 let mut conn = Conn::open(&addr).await;
-                let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ ((task as u64 + 1) * 0x2545_F491_4F6C_DD1D));
+                let mut rng =
+                    XorShift(0x9E37_79B9_7F4A_7C15 ^ ((task as u64 + 1) * 0x2545_F491_4F6C_DD1D));
                 let mut latencies: Vec<u32> = Vec::with_capacity(1 << 16);
                 let mut checked = false;
                 loop {
@@ -257,12 +265,18 @@ async fn hammer(emulator: &Emulator, things: usize) -> Hammer {
                     if sent >= until {
                         break;
                     }
-                    let path = format!("/things/{}", thing_name((rng.next() % things as u64) as usize));
+                    let path =
+                        format!("/things/{}", thing_name((rng.next() % things as u64) as usize));
                     let (status, body) = conn.send(Method::GET, &path, None).await;
                     expect_ok("DescribeThing", &path, status, &body);
                     if !checked {
-                        let thing: serde_json::Value = serde_json::from_slice(&body).expect("a JSON body");
-                        assert_eq!(thing["thingName"].as_str(), path.strip_prefix("/things/"), "{thing}");
+                        let thing: serde_json::Value =
+                            serde_json::from_slice(&body).expect("a JSON body");
+                        assert_eq!(
+                            thing["thingName"].as_str(),
+                            path.strip_prefix("/things/"),
+                            "{thing}"
+                        );
                         assert_eq!(thing["attributes"]["k"], "v", "{thing}");
                         checked = true;
                     }
@@ -354,7 +368,10 @@ fn main() {
     // 2. DescribeThing throughput.
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let emulator = Emulator::start(None);
-    println!("\n[2] DescribeThing on {} ({CONNECTIONS} connections, {WARM_UP:?} warm-up, {MEASURE:?} measured)", emulator.http);
+    println!(
+        "\n[2] DescribeThing on {} ({CONNECTIONS} connections, {WARM_UP:?} warm-up, {MEASURE:?} measured)",
+        emulator.http
+    );
     let mut results = Vec::new();
     let mut seeded = 0;
     for &k in &SIZES {
@@ -390,9 +407,16 @@ fn main() {
     println!("  {:<34} {:>10}", "start-to-ready, in memory, p95", format!("{:.1} ms", ms(p95)));
     println!("  {:<34} {:>10}", "start-to-ready, in memory, max", format!("{:.1} ms", ms(max)));
     println!("  {:<34} {:>10}", "start-to-ready, fresh data dir", format!("{:.1} ms", ms(first)));
-    println!("  {:<34} {:>10}", "start-to-ready, reopened data dir", format!("{:.1} ms", ms(reopen)));
+    println!(
+        "  {:<34} {:>10}",
+        "start-to-ready, reopened data dir",
+        format!("{:.1} ms", ms(reopen))
+    );
     println!();
-    println!("  {:>8} {:>10} {:>9} {:>9} {:>14}", "things", "req/s", "p50 ms", "p99 ms", "server us/req");
+    println!(
+        "  {:>8} {:>10} {:>9} {:>9} {:>14}",
+        "things", "req/s", "p50 ms", "p99 ms", "server us/req"
+    );
     for (k, h) in &results {
         println!(
             "  {:>8} {:>10.0} {:>9.2} {:>9.2} {:>14}",

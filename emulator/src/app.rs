@@ -24,7 +24,10 @@ pub struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("store", &self.store).field("endpoints", &self.endpoints).finish()
+        f.debug_struct("App")
+            .field("store", &self.store)
+            .field("endpoints", &self.endpoints)
+            .finish()
     }
 }
 
@@ -37,7 +40,16 @@ impl App {
         ca: CaMaterial,
         server_identity: ServerIdentity,
     ) -> App {
-        App { config, store, clock, ids, ca, server_identity, routes: Routes::new(), endpoints: OnceLock::new() }
+        App {
+            config,
+            store,
+            clock,
+            ids,
+            ca,
+            server_identity,
+            routes: Routes::new(),
+            endpoints: OnceLock::new(),
+        }
     }
 
     /// Listener name → bound `host:port`, once every listener is bound.

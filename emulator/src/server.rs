@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -62,6 +63,10 @@ impl EmulatorBuilder {
         let (stop, stopped) = oneshot::channel::<()>();
         let router = crate::api::router(app.clone());
         let task = tokio::spawn(async move {
+            // Small API answers go out at once rather than waiting on Nagle.
+            let http = http.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let serve = axum::serve(http, router).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });

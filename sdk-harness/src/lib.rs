@@ -23,10 +23,14 @@ pub fn binary_path() -> Result<PathBuf> {
     }
     let exe = std::env::current_exe()?;
     // target/<profile>/deps/<test-binary> → target/<profile>/iot-emulator
-    let profile_dir = exe.parent().and_then(Path::parent).context("locating the target directory")?;
+    let profile_dir =
+        exe.parent().and_then(Path::parent).context("locating the target directory")?;
     let bin = profile_dir.join("iot-emulator");
     if !bin.exists() {
-        bail!("{} does not exist: build it (cargo build -p iot-emulator) or set IOTEMU_BIN", bin.display());
+        bail!(
+            "{} does not exist: build it (cargo build -p iot-emulator) or set IOTEMU_BIN",
+            bin.display()
+        );
     }
     Ok(bin)
 }
@@ -68,7 +72,9 @@ impl EmulatorProcess {
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait()?;
-                bail!("iot-emulator printed no ready line within {READY_TIMEOUT:?} (exit: {status})");
+                bail!(
+                    "iot-emulator printed no ready line within {READY_TIMEOUT:?} (exit: {status})"
+                );
             }
         };
         let endpoints = serde_json::from_str(&line["ready ".len()..])

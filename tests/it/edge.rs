@@ -16,7 +16,8 @@ async fn every_response_carries_a_request_id_and_they_differ() {
         (Method::GET, "/policies"),
     ] {
         let r = http(method, url, path, None, "").await;
-        let id = r.headers.get("x-amzn-RequestId").unwrap_or_else(|| panic!("{path}: no request id"));
+        let id =
+            r.headers.get("x-amzn-RequestId").unwrap_or_else(|| panic!("{path}: no request id"));
         ids.push(id.to_str().unwrap().to_owned());
     }
     ids.sort();
@@ -35,9 +36,11 @@ async fn unknown_routes_wrong_methods_and_bad_json_answer_as_aws() {
     assert_eq!((r.status, r.error_type()), (405, "MethodNotAllowedException"));
 
     let name = unique("badjson");
-    let r = http(Method::POST, url, &format!("/things/{name}"), None, "{\"attributePayload\": ").await;
+    let r =
+        http(Method::POST, url, &format!("/things/{name}"), None, "{\"attributePayload\": ").await;
     assert_eq!((r.status, r.error_type()), (400, "SerializationException"));
-    let r = http(Method::POST, url, &format!("/things/{name}"), None, "{\"attributePayload\": 7}").await;
+    let r = http(Method::POST, url, &format!("/things/{name}"), None, "{\"attributePayload\": 7}")
+        .await;
     assert_eq!((r.status, r.error_type()), (400, "SerializationException"));
 
     let r = http(Method::GET, url, "/things?maxResults=0", None, "").await;
@@ -70,7 +73,14 @@ async fn describe_thing_answers_in_the_shape_aws_sends() {
     let url = shared_url();
     let name = unique("shape");
     let auth = sigv4("444444444444", "eu-west-3", "iot");
-    let r = http(Method::POST, url, &format!("/things/{name}"), Some(&auth), r#"{"attributePayload":{"attributes":{"a":"b"}}}"#).await;
+    let r = http(
+        Method::POST,
+        url,
+        &format!("/things/{name}"),
+        Some(&auth),
+        r#"{"attributePayload":{"attributes":{"a":"b"}}}"#,
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.headers.get("content-type").unwrap(), "application/json");
     let created = r.json();

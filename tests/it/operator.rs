@@ -21,22 +21,41 @@ async fn ready_line_names_the_listeners_and_health_repeats_them() {
 
 #[tokio::test]
 async fn variables_set_ports_and_flags_beat_variables() {
-    let emu = EmulatorProcess::spawn(&[], &[("IOTEMU_HTTP_PORT", "0"), ("IOTEMU_REGION", "sa-east-1")]).unwrap();
+    let emu =
+        EmulatorProcess::spawn(&[], &[("IOTEMU_HTTP_PORT", "0"), ("IOTEMU_REGION", "sa-east-1")])
+            .unwrap();
     let r = http(Method::POST, &emu.http_url(), "/things/by-env", None, "").await;
-    assert!(r.json()["thingArn"].as_str().unwrap().starts_with("arn:aws:iot:sa-east-1:000000000000:"));
-    let emu = EmulatorProcess::spawn(&["--region", "eu-north-1", "--http-port", "0"], &[("IOTEMU_REGION", "sa-east-1")]).unwrap();
+    assert!(
+        r.json()["thingArn"].as_str().unwrap().starts_with("arn:aws:iot:sa-east-1:000000000000:")
+    );
+    let emu = EmulatorProcess::spawn(
+        &["--region", "eu-north-1", "--http-port", "0"],
+        &[("IOTEMU_REGION", "sa-east-1")],
+    )
+    .unwrap();
     let r = http(Method::POST, &emu.http_url(), "/things/by-flag", None, "").await;
     assert!(r.json()["thingArn"].as_str().unwrap().starts_with("arn:aws:iot:eu-north-1:"));
 }
 
 #[test]
 fn print_config_prints_the_documented_default_and_help_lists_every_flag() {
-    let out = std::process::Command::new(binary_path().unwrap()).arg("print-config").output().unwrap();
+    let out =
+        std::process::Command::new(binary_path().unwrap()).arg("print-config").output().unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8(out.stdout).unwrap(), DEFAULT_TOML);
     let help = std::process::Command::new(binary_path().unwrap()).arg("--help").output().unwrap();
     let help = String::from_utf8(help.stdout).unwrap();
-    for flag in ["--config", "--bind", "--hostname", "--http-port", "--data-dir", "--account-id", "--region", "--log", "print-config"] {
+    for flag in [
+        "--config",
+        "--bind",
+        "--hostname",
+        "--http-port",
+        "--data-dir",
+        "--account-id",
+        "--region",
+        "--log",
+        "print-config",
+    ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
     }
     // Every key of the config has its flag.
@@ -67,7 +86,11 @@ async fn a_data_dir_keeps_things_and_the_ca_across_restarts_and_memory_starts_em
         assert_eq!(r.status, 200);
         assert_eq!(&r.json()["thingId"], id);
     }
-    assert_eq!(http(Method::GET, &url, "/_emulator/ca.pem", None, "").await.body, ca, "the root CA is kept");
+    assert_eq!(
+        http(Method::GET, &url, "/_emulator/ca.pem", None, "").await.body,
+        ca,
+        "the root CA is kept"
+    );
     drop(emu);
 
     let fresh = EmulatorProcess::spawn(&["--http-port", "0"], &[]).unwrap();
@@ -101,7 +124,8 @@ async fn the_server_certificate_names_every_host_and_chains_to_the_root_ca() {
     let (_, ca_pem) = parse_x509_pem(emu.ca_pem().as_bytes()).unwrap();
     let ca = ca_pem.parse_x509().unwrap();
     assert!(ca.is_ca());
-    let (_, server) = x509_parser::parse_x509_certificate(&emu.app().server_identity.cert_der).unwrap();
+    let (_, server) =
+        x509_parser::parse_x509_certificate(&emu.app().server_identity.cert_der).unwrap();
     assert_eq!(server.issuer(), ca.subject());
     server.verify_signature(Some(ca.public_key())).expect("signed by the root CA");
     let san = server.subject_alternative_name().unwrap().unwrap();

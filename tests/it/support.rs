@@ -19,7 +19,11 @@ pub fn shared_url() -> &'static str {
     URL.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 let emulator = Emulator::start(Config::ephemeral()).await.expect("emulator starts");
                 tx.send(emulator.http_url()).unwrap();
@@ -65,7 +69,8 @@ pub fn sigv4(access_key: &str, region: &str, service: &str) -> String {
 
 /// One HTTP request to `base` + `path`.
 pub async fn http(method: Method, base: &str, path: &str, auth: Option<&str>, body: &str) -> Reply {
-    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
     let mut req = Request::builder().method(method).uri(format!("{base}{path}"));
     if let Some(a) = auth {
         req = req.header("authorization", a);
@@ -73,7 +78,8 @@ pub async fn http(method: Method, base: &str, path: &str, auth: Option<&str>, bo
     if !body.is_empty() {
         req = req.header("content-type", "application/json");
     }
-    let resp = client.request(req.body(Full::new(Bytes::from(body.to_owned()))).unwrap()).await.unwrap();
+    let resp =
+        client.request(req.body(Full::new(Bytes::from(body.to_owned()))).unwrap()).await.unwrap();
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp.into_body().collect().await.unwrap().to_bytes();

@@ -34,11 +34,15 @@ async fn lifecycle_create_describe_list_update_delete() {
     assert_eq!(id.len(), 36, "thing ids are UUIDs: {id}");
 
     let d = iot.describe_thing().thing_name(&name).send().await.unwrap();
-    assert_eq!((d.thing_id(), d.version(), d.default_client_id()), (Some(id.as_str()), 1, Some(name.as_str())));
+    assert_eq!(
+        (d.thing_id(), d.version(), d.default_client_id()),
+        (Some(id.as_str()), 1, Some(name.as_str()))
+    );
     assert_eq!(d.attributes().unwrap().get("color").map(String::as_str), Some("red"));
     assert_eq!(d.thing_type_name(), None);
 
-    let listed = iot.list_things().attribute_name("color").attribute_value("red").send().await.unwrap();
+    let listed =
+        iot.list_things().attribute_name("color").attribute_value("red").send().await.unwrap();
     assert!(listed.things().iter().any(|t| t.thing_name() == Some(name.as_str())));
 
     iot.update_thing()
@@ -53,7 +57,10 @@ async fn lifecycle_create_describe_list_update_delete() {
     let mut attrs: Vec<(String, String)> =
         d.attributes().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     attrs.sort();
-    assert_eq!(attrs, [("floor".to_string(), "3".to_string()), ("size".to_string(), "L".to_string())]);
+    assert_eq!(
+        attrs,
+        [("floor".to_string(), "3".to_string()), ("size".to_string(), "L".to_string())]
+    );
 
     let stale = iot.update_thing().thing_name(&name).expected_version(1).send().await.unwrap_err();
     assert_eq!(stale.code(), Some("VersionConflictException"));
@@ -64,7 +71,10 @@ async fn lifecycle_create_describe_list_update_delete() {
     iot.delete_thing().thing_name(&name).expected_version(2).send().await.unwrap();
 
     let gone = iot.describe_thing().thing_name(&name).send().await.unwrap_err();
-    assert!(gone.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{gone:?}");
+    assert!(
+        gone.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()),
+        "{gone:?}"
+    );
     assert_eq!(gone.raw_response().map(|r| r.status().as_u16()), Some(404));
 }
 
@@ -75,7 +85,12 @@ async fn list_pages_through_every_match_exactly_once() {
     let mut names = Vec::new();
     for i in 0..7 {
         let name = format!("{tag}-{i}");
-        iot.create_thing().thing_name(&name).attribute_payload(payload(&[("batch", &tag)], None)).send().await.unwrap();
+        iot.create_thing()
+            .thing_name(&name)
+            .attribute_payload(payload(&[("batch", &tag)], None))
+            .send()
+            .await
+            .unwrap();
         names.push(name);
     }
     let mut seen = Vec::new();
@@ -116,7 +131,13 @@ async fn validation_and_unimplemented_errors_reach_the_sdk() {
         )
     );
     let four = payload(&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")], None);
-    let err = iot.create_thing().thing_name(unique("four")).attribute_payload(four).send().await.unwrap_err();
+    let err = iot
+        .create_thing()
+        .thing_name(unique("four"))
+        .attribute_payload(four)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("InvalidRequestException"));
 
     let err = iot.list_policies().send().await.unwrap_err();

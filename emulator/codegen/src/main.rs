@@ -65,12 +65,20 @@ fn run(check: bool) -> Result<bool> {
     for spec in &SERVICES {
         let m = model::Model::load(&model_dir.join(format!("{}.json", spec.model_key)))?;
         if m.signing_name() != spec.signing_name {
-            bail!("{}: signing name is {}, expected {}", spec.model_key, m.signing_name(), spec.signing_name);
+            bail!(
+                "{}: signing name is {}, expected {}",
+                spec.model_key,
+                m.signing_name(),
+                spec.signing_name
+            );
         }
         let ops = implemented.operations(spec.model_key);
         for op in ops {
             if !m.operations.contains_key(op.as_str()) {
-                bail!("implemented.toml names {op}, which the {} model does not have", spec.model_key);
+                bail!(
+                    "implemented.toml names {op}, which the {} model does not have",
+                    spec.model_key
+                );
             }
         }
         let code = rust::Generator::new(spec, &m, ops, &version).generate()?;
@@ -87,11 +95,15 @@ fn run(check: bool) -> Result<bool> {
             continue;
         }
         if check {
-            eprintln!("codegen: {} is out of date; run `cargo run -p iot-emulator-codegen`", path.display());
+            eprintln!(
+                "codegen: {} is out of date; run `cargo run -p iot-emulator-codegen`",
+                path.display()
+            );
             clean = false;
         } else {
             std::fs::create_dir_all(path.parent().unwrap())?;
-            std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, content)
+                .with_context(|| format!("writing {}", path.display()))?;
             println!("wrote {}", path.display());
         }
     }

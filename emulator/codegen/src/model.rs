@@ -80,7 +80,8 @@ impl Shape {
 
 impl Model {
     pub fn load(path: &Path) -> Result<Model> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let raw: Value = serde_json::from_str(&text)?;
         let metadata = raw["metadata"].as_object().context("metadata")?.clone();
         let operations = serde_json::from_value(raw["operations"].clone()).context("operations")?;
@@ -110,7 +111,8 @@ struct ServiceList {
 
 impl Implemented {
     pub fn load(path: &Path) -> Result<Implemented> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let raw: BTreeMap<String, ServiceList> = toml::from_str(&text)?;
         Ok(Implemented(raw.into_iter().map(|(k, v)| (k, v.operations)).collect()))
     }

@@ -47,7 +47,12 @@ enum Binding {
 }
 
 impl<'a> Generator<'a> {
-    pub fn new(spec: &'a ServiceSpec, model: &'a Model, ops: &'a [String], version: &'a str) -> Self {
+    pub fn new(
+        spec: &'a ServiceSpec,
+        model: &'a Model,
+        ops: &'a [String],
+        version: &'a str,
+    ) -> Self {
         Generator {
             spec,
             model,
@@ -81,7 +86,12 @@ impl<'a> Generator<'a> {
             implemented = self.implemented.len(),
         )?;
         for (i, p) in self.patterns.iter().enumerate() {
-            writeln!(head, "static PATTERN_{i}: Pattern = Pattern::new({}, LazyLock::new(|| Pattern::compile({})));", lit(p), lit(p))?;
+            writeln!(
+                head,
+                "static PATTERN_{i}: Pattern = Pattern::new({}, LazyLock::new(|| Pattern::compile({})));",
+                lit(p),
+                lit(p)
+            )?;
         }
         for (i, c) in self.constraints.iter().enumerate() {
             writeln!(head, "static CONSTRAINTS_{i}: &[Constraint] = &[{c}];")?;
@@ -173,10 +183,8 @@ impl<'a> Generator<'a> {
         let sh = self.model.shape(shape)?;
         match sh.kind.as_str() {
             "structure" => {
-                if !top {
-                    if !seen.insert(shape.to_owned()) {
-                        return Ok(());
-                    }
+                if !top && !seen.insert(shape.to_owned()) {
+                    return Ok(());
                 }
                 for (_, m) in sh.member_refs()? {
                     self.reachable(&m.shape, seen, false)?;
@@ -205,7 +213,9 @@ impl<'a> Generator<'a> {
             }
             "blob" => "Blob".into(),
             "list" => format!("Vec<{}>", self.rust_type(&sh.member.as_ref().unwrap().shape)?),
-            "map" => format!("BTreeMap<String, {}>", self.rust_type(&sh.value.as_ref().unwrap().shape)?),
+            "map" => {
+                format!("BTreeMap<String, {}>", self.rust_type(&sh.value.as_ref().unwrap().shape)?)
+            }
             "structure" => pascal(shape),
             "document" => "serde_json::Value".into(),
             other => bail!("shape {shape}: type {other} is not supported"),
@@ -250,7 +260,11 @@ impl<'a> Generator<'a> {
             let inner = self.rust_type(&m.shape)?;
             let required = shape.required.contains(member);
             let member_shape = self.model.shape(&m.shape)?;
-            writeln!(s, "    pub {field}: {},", if required { inner.clone() } else { format!("Option<{inner}>") })?;
+            writeln!(
+                s,
+                "    pub {field}: {},",
+                if required { inner.clone() } else { format!("Option<{inner}>") }
+            )?;
             let source = match Self::binding(m, member, payload.as_deref())? {
                 Binding::Label(name) => format!("req.label::<{inner}>({})?", lit(&name)),
                 Binding::Query(name) if member_shape.kind == "list" => {
@@ -316,27 +330,44 @@ impl<'a> Generator<'a> {
                 let fty = if required { inner.clone() } else { format!("Option<{inner}>") };
                 let binding = Self::binding(&m, &member, payload.as_deref())?;
                 let attr = match binding {
-                    Binding::Body if required => format!("    #[serde(rename = {})]\n", lit(&member)),
+                    Binding::Body if required => {
+                        format!("    #[serde(rename = {})]\n", lit(&member))
+                    }
                     Binding::Body => format!(
                         "    #[serde(rename = {}, skip_serializing_if = \"Option::is_none\")]\n",
                         lit(&member)
                     ),
                     _ => "    #[serde(skip)]\n".to_owned(),
                 };
-                let get = if required { format!("Some(&self.{field})") } else { format!("self.{field}.as_ref()") };
+                let get = if required {
+                    format!("Some(&self.{field})")
+                } else {
+                    format!("self.{field}.as_ref()")
+                };
                 match binding {
-                    Binding::Header(name) => {
-                        writeln!(custom, "        if let Some(x) = {get} {{ r.header({}, x); }}", lit(&name))?
-                    }
-                    Binding::StatusCode => writeln!(custom, "        if let Some(x) = {get} {{ r.status = *x as u16; }}")?,
+                    Binding::Header(name) => writeln!(
+                        custom,
+                        "        if let Some(x) = {get} {{ r.header({}, x); }}",
+                        lit(&name)
+                    )?,
+                    Binding::StatusCode => writeln!(
+                        custom,
+                        "        if let Some(x) = {get} {{ r.status = *x as u16; }}"
+                    )?,
                     Binding::Payload if self.model.shape(&m.shape)?.kind == "blob" => {
-                        reply = format!("        let mut r = RawResponse::blob({get}.cloned().unwrap_or_default());\n")
+                        reply = format!(
+                            "        let mut r = RawResponse::blob({get}.cloned().unwrap_or_default());\n"
+                        )
                     }
-                    Binding::Payload => reply = format!("        let mut r = RawResponse::json(&{get});\n"),
-                    Binding::Label(_) | Binding::Query(_) => bail!("{op_name}: output member {member} bound to the URI"),
+                    Binding::Payload => {
+                        reply = format!("        let mut r = RawResponse::json(&{get});\n")
+                    }
+                    Binding::Label(_) | Binding::Query(_) => {
+                        bail!("{op_name}: output member {member} bound to the URI")
+                    }
                     Binding::Body => {}
                 }
-                write!(s, "{attr}    pub {field}: {fty},\n")?;
+                writeln!(s, "{attr}    pub {field}: {fty},")?;
             }
             reply += &custom;
         }
@@ -366,7 +397,10 @@ impl<'a> Generator<'a> {
             if required {
                 writeln!(s, "    #[serde(rename = {})]\n    pub {field}: {inner},", lit(&member))?;
                 if !check.is_empty() {
-                    writeln!(checks, "        {{\n            let x = &self.{field};\n{check}        }}")?;
+                    writeln!(
+                        checks,
+                        "        {{\n            let x = &self.{field};\n{check}        }}"
+                    )?;
                 }
             } else {
                 writeln!(
@@ -375,7 +409,10 @@ impl<'a> Generator<'a> {
                     lit(&member)
                 )?;
                 if !check.is_empty() {
-                    writeln!(checks, "        if let Some(x) = &self.{field} {{\n{check}        }}")?;
+                    writeln!(
+                        checks,
+                        "        if let Some(x) = &self.{field} {{\n{check}        }}"
+                    )?;
                 }
             }
         }
@@ -391,10 +428,18 @@ impl<'a> Generator<'a> {
         let mut parts: Vec<String> = Vec::new();
         let numeric = matches!(shape.kind.as_str(), "integer" | "long" | "double" | "float");
         if let Some(max) = shape.max {
-            parts.push(if numeric { format!("Constraint::MaxValue({max:?})") } else { format!("Constraint::MaxLength({})", max as u64) });
+            parts.push(if numeric {
+                format!("Constraint::MaxValue({max:?})")
+            } else {
+                format!("Constraint::MaxLength({})", max as u64)
+            });
         }
         if let Some(min) = shape.min {
-            parts.push(if numeric { format!("Constraint::MinValue({min:?})") } else { format!("Constraint::MinLength({})", min as u64) });
+            parts.push(if numeric {
+                format!("Constraint::MinValue({min:?})")
+            } else {
+                format!("Constraint::MinLength({})", min as u64)
+            });
         }
         if let Some(p) = &shape.pattern {
             let idx = match self.patterns.iter().position(|x| x == p) {
@@ -461,7 +506,10 @@ impl<'a> Generator<'a> {
                 };
                 if let Some(kc) = self.constraints_of(key) {
                     if val.kind != "string" {
-                        bail!("{shape_name}: key constraints on a map of {} are not supported yet", val.kind);
+                        bail!(
+                            "{shape_name}: key constraints on a map of {} are not supported yet",
+                            val.kind
+                        );
                     }
                     s += &format!("            v.map_keys({path}, {value}, {kc});\n");
                 }
@@ -563,7 +611,12 @@ impl CompatDoc {
             spec.signing_name,
             model.operations.len()
         ));
-        writeln!(self.text, "\n## {}\n\n| Operation | HTTP | Status |\n|---|---|---|", spec.model_key).unwrap();
+        writeln!(
+            self.text,
+            "\n## {}\n\n| Operation | HTTP | Status |\n|---|---|---|",
+            spec.model_key
+        )
+        .unwrap();
         for (name, op) in &model.operations {
             let yes = implemented.contains(name);
             writeln!(

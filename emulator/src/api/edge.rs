@@ -37,7 +37,8 @@ fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
 
 /// The fallback handler: every request that is not `/_emulator`.
 pub async fn aws_request(State(app): State<Arc<App>>, request: Request) -> Response {
-    let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    let request_id =
+        request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     match handle(&app, request, request_id).await {
         Ok(r) => raw_into_response(r),
         Err(e) => error_response(&e),
@@ -107,7 +108,9 @@ async fn handle(app: &App, request: Request, request_id: String) -> Result<RawRe
     let raw = RawRequest { method: method.to_owned(), labels, query, headers: parts.headers, body };
     let result = match service {
         Service::Iot => iot::dispatch(app, iot::Operation::ALL[index], &ctx, raw).await,
-        Service::IotData => iot_data::dispatch(app, iot_data::Operation::ALL[index], &ctx, raw).await,
+        Service::IotData => {
+            iot_data::dispatch(app, iot_data::Operation::ALL[index], &ctx, raw).await
+        }
         Service::IotJobsData => {
             iot_jobs_data::dispatch(app, iot_jobs_data::Operation::ALL[index], &ctx, raw).await
         }
@@ -118,14 +121,19 @@ async fn handle(app: &App, request: Request, request_id: String) -> Result<RawRe
         Service::IotJobsData => iot_jobs_data::ROUTES[index].name,
     };
     match &result {
-        Ok(r) => tracing::debug!(operation, account = %ctx.scope.account, region = %ctx.scope.region, status = r.status, "api"),
-        Err(e) => tracing::debug!(operation, account = %ctx.scope.account, region = %ctx.scope.region, status = e.status, code = e.code, "api error"),
+        Ok(r) => {
+            tracing::debug!(operation, account = %ctx.scope.account, region = %ctx.scope.region, status = r.status, "api")
+        }
+        Err(e) => {
+            tracing::debug!(operation, account = %ctx.scope.account, region = %ctx.scope.region, status = e.status, code = e.code, "api error")
+        }
     }
     result
 }
 
 fn raw_into_response(r: RawResponse) -> Response {
-    let status = StatusCode::from_u16(if r.status == 0 { 200 } else { r.status }).unwrap_or(StatusCode::OK);
+    let status =
+        StatusCode::from_u16(if r.status == 0 { 200 } else { r.status }).unwrap_or(StatusCode::OK);
     let mut response = (status, r.body).into_response();
     let headers = response.headers_mut();
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(r.content_type));

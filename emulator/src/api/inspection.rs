@@ -13,7 +13,8 @@ use crate::domain::Store;
 
 fn json(status: StatusCode, value: serde_json::Value) -> Response {
     let mut r = (status, value.to_string()).into_response();
-    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
 
@@ -44,6 +45,7 @@ pub async fn reset(State(app): State<Arc<App>>) -> Response {
 /// `GET /_emulator/ca.pem`: the root CA that signs every certificate the emulator issues.
 pub async fn ca_pem(State(app): State<Arc<App>>) -> Response {
     let mut r = app.ca.cert_pem.clone().into_response();
-    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file"));
+    r.headers_mut()
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file"));
     r
 }

@@ -16,30 +16,52 @@ pub fn registry_error(e: RegistryError) -> ApiError {
     match e {
         RegistryError::Invalid(m) => ApiError::new(ErrorCode::InvalidRequestException, m),
         RegistryError::NotFound(m) => ApiError::new(ErrorCode::ResourceNotFoundException, m),
-        RegistryError::AlreadyExists(m) => ApiError::new(ErrorCode::ResourceAlreadyExistsException, m),
+        RegistryError::AlreadyExists(m) => {
+            ApiError::new(ErrorCode::ResourceAlreadyExistsException, m)
+        }
         RegistryError::VersionConflict(m) => ApiError::new(ErrorCode::VersionConflictException, m),
         RegistryError::Store(e) => ApiError::internal(e),
     }
 }
 
 impl IotApi for App {
-    async fn create_thing(&self, ctx: &RequestContext, input: CreateThingInput) -> Result<CreateThingOutput, ApiError> {
+    async fn create_thing(
+        &self,
+        ctx: &RequestContext,
+        input: CreateThingInput,
+    ) -> Result<CreateThingOutput, ApiError> {
         things::create_thing(self, ctx, input)
     }
 
-    async fn describe_thing(&self, ctx: &RequestContext, input: DescribeThingInput) -> Result<DescribeThingOutput, ApiError> {
+    async fn describe_thing(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeThingInput,
+    ) -> Result<DescribeThingOutput, ApiError> {
         things::describe_thing(self, ctx, input)
     }
 
-    async fn list_things(&self, ctx: &RequestContext, input: ListThingsInput) -> Result<ListThingsOutput, ApiError> {
+    async fn list_things(
+        &self,
+        ctx: &RequestContext,
+        input: ListThingsInput,
+    ) -> Result<ListThingsOutput, ApiError> {
         things::list_things(self, ctx, input)
     }
 
-    async fn update_thing(&self, ctx: &RequestContext, input: UpdateThingInput) -> Result<UpdateThingOutput, ApiError> {
+    async fn update_thing(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateThingInput,
+    ) -> Result<UpdateThingOutput, ApiError> {
         things::update_thing(self, ctx, input)
     }
 
-    async fn delete_thing(&self, ctx: &RequestContext, input: DeleteThingInput) -> Result<DeleteThingOutput, ApiError> {
+    async fn delete_thing(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteThingInput,
+    ) -> Result<DeleteThingOutput, ApiError> {
         things::delete_thing(self, ctx, input)
     }
 }

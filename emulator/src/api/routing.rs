@@ -24,7 +24,10 @@ struct Route {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteMatch {
     /// The operation at `index` of the service's `ROUTES`, with decoded labels.
-    Found { index: usize, labels: Vec<(&'static str, String)> },
+    Found {
+        index: usize,
+        labels: Labels,
+    },
     /// A template matches the path, but not with this method.
     WrongMethod,
     NotFound,
@@ -54,9 +57,12 @@ fn decode(raw: &str) -> String {
     percent_decode_str(raw).decode_utf8_lossy().into_owned()
 }
 
+/// Decoded label values by label name.
+type Labels = Vec<(&'static str, String)>;
+
 /// Matches `parts` (raw, still percent-encoded) against a template; on success the
 /// labels and a specificity score (literal segments weigh most).
-fn match_route(segments: &[Segment], parts: &[&str]) -> Option<(Vec<(&'static str, String)>, Vec<u8>)> {
+fn match_route(segments: &[Segment], parts: &[&str]) -> Option<(Labels, Vec<u8>)> {
     let mut labels = Vec::new();
     let mut score = Vec::with_capacity(segments.len());
     for (i, seg) in segments.iter().enumerate() {
@@ -96,7 +102,7 @@ impl RouteTable {
     /// Routes `method` and the raw (percent-encoded) `path`, without the query.
     pub fn find(&self, method: &str, path: &str) -> RouteMatch {
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let mut best: Option<(usize, Vec<(&'static str, String)>, Vec<u8>)> = None;
+        let mut best: Option<(usize, Labels, Vec<u8>)> = None;
         let mut path_matched = false;
         for route in &self.routes {
             let Some((labels, score)) = match_route(&route.segments, &parts) else { continue };
@@ -166,22 +172,66 @@ mod tests {
     }
 
     /// (service routes, method, raw path, expected operation or outcome, expected labels)
+    type Case<'a> = (
+        &'a RouteTable,
+        &'a [RouteSpec],
+        &'a str,
+        &'a str,
+        Result<&'a str, RouteMatch>,
+        &'a [(&'a str, &'a str)],
+    );
+
     #[test]
     fn tricky_paths() {
         let iot = RouteTable::new(iot::ROUTES);
         let data = RouteTable::new(iot_data::ROUTES);
         let jobs = RouteTable::new(iot_jobs_data::ROUTES);
-        let cases: &[(&RouteTable, &[RouteSpec], &str, &str, Result<&str, RouteMatch>, &[(&str, &str)])] = &[
+        let cases: &[Case<'_>] = &[
             // A literal segment beats a label in the same place.
-            (&iot, iot::ROUTES, "PUT", "/thing-groups/addThingToThingGroup", Ok("AddThingToThingGroup"), &[]),
-            (&iot, iot::ROUTES, "POST", "/thing-groups/addThingToThingGroup", Ok("CreateThingGroup"), &[("thingGroupName", "addThingToThingGroup")]),
+            (
+                &iot,
+                iot::ROUTES,
+                "PUT",
+                "/thing-groups/addThingToThingGroup",
+                Ok("AddThingToThingGroup"),
+                &[],
+            ),
+            (
+                &iot,
+                iot::ROUTES,
+                "POST",
+                "/thing-groups/addThingToThingGroup",
+                Ok("CreateThingGroup"),
+                &[("thingGroupName", "addThingToThingGroup")],
+            ),
             // Percent-encoded slashes stay inside one label.
-            (&data, iot_data::ROUTES, "POST", "/topics/a%2Fb%2F%23", Ok("Publish"), &[("topic", "a/b/#")]),
+            (
+                &data,
+                iot_data::ROUTES,
+                "POST",
+                "/topics/a%2Fb%2F%23",
+                Ok("Publish"),
+                &[("topic", "a/b/#")],
+            ),
             (&data, iot_data::ROUTES, "POST", "/topics/a/b", Err(RouteMatch::NotFound), &[]),
             // A greedy label takes the rest of the path, slashes and all.
-            (&iot, iot::ROUTES, "GET", "/destinations/arn:aws:iot:us-east-1:1:ruledestination/http/abc", Ok("GetTopicRuleDestination"), &[("arn", "arn:aws:iot:us-east-1:1:ruledestination/http/abc")]),
+            (
+                &iot,
+                iot::ROUTES,
+                "GET",
+                "/destinations/arn:aws:iot:us-east-1:1:ruledestination/http/abc",
+                Ok("GetTopicRuleDestination"),
+                &[("arn", "arn:aws:iot:us-east-1:1:ruledestination/http/abc")],
+            ),
             // Labels are percent-decoded, including spaces and colons.
-            (&iot, iot::ROUTES, "GET", "/things/my%20thing%3A1", Ok("DescribeThing"), &[("thingName", "my thing:1")]),
+            (
+                &iot,
+                iot::ROUTES,
+                "GET",
+                "/things/my%20thing%3A1",
+                Ok("DescribeThing"),
+                &[("thingName", "my thing:1")],
+            ),
             // Same path, other methods.
             (&iot, iot::ROUTES, "DELETE", "/things/t1", Ok("DeleteThing"), &[("thingName", "t1")]),
             (&iot, iot::ROUTES, "PATCH", "/things/t1", Ok("UpdateThing"), &[("thingName", "t1")]),
@@ -191,9 +241,30 @@ mod tests {
             (&iot, iot::ROUTES, "GET", "/things", Ok("ListThings"), &[]),
             (&iot, iot::ROUTES, "GET", "/nothing/here", Err(RouteMatch::NotFound), &[]),
             // The paths that collide across services (DESIGN D3) resolve per service.
-            (&iot, iot::ROUTES, "GET", "/things/t1/jobs", Ok("ListJobExecutionsForThing"), &[("thingName", "t1")]),
-            (&jobs, iot_jobs_data::ROUTES, "GET", "/things/t1/jobs", Ok("GetPendingJobExecutions"), &[("thingName", "t1")]),
-            (&data, iot_data::ROUTES, "GET", "/things/t1/shadow", Ok("GetThingShadow"), &[("thingName", "t1")]),
+            (
+                &iot,
+                iot::ROUTES,
+                "GET",
+                "/things/t1/jobs",
+                Ok("ListJobExecutionsForThing"),
+                &[("thingName", "t1")],
+            ),
+            (
+                &jobs,
+                iot_jobs_data::ROUTES,
+                "GET",
+                "/things/t1/jobs",
+                Ok("GetPendingJobExecutions"),
+                &[("thingName", "t1")],
+            ),
+            (
+                &data,
+                iot_data::ROUTES,
+                "GET",
+                "/things/t1/shadow",
+                Ok("GetThingShadow"),
+                &[("thingName", "t1")],
+            ),
         ];
         for (table, specs, method, path, expected, labels) in cases {
             let got = table.find(method, path);

@@ -23,13 +23,14 @@ fn parse_credential(credential: &str) -> Option<CredentialScope> {
 }
 
 /// The scope of a signed request, or `None` for an unsigned one.
-pub fn credential_scope(headers: &HeaderMap, query: &[(String, String)]) -> Option<CredentialScope> {
+pub fn credential_scope(
+    headers: &HeaderMap,
+    query: &[(String, String)],
+) -> Option<CredentialScope> {
     if let Some(auth) = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let rest = auth.strip_prefix("AWS4-HMAC-SHA256")?;
-        let credential = rest
-            .split(',')
-            .map(str::trim)
-            .find_map(|kv| kv.strip_prefix("Credential="))?;
+        let credential =
+            rest.split(',').map(str::trim).find_map(|kv| kv.strip_prefix("Credential="))?;
         return parse_credential(credential);
     }
     query.iter().find(|(k, _)| k == "X-Amz-Credential").and_then(|(_, v)| parse_credential(v))
@@ -80,7 +81,10 @@ mod tests {
     fn unsigned_and_malformed_requests_have_no_scope() {
         assert_eq!(credential_scope(&HeaderMap::new(), &[]), None);
         let mut h = HeaderMap::new();
-        h.insert("authorization", "AWS4-HMAC-SHA256 Credential=AKID/2026/us-east-1".parse().unwrap());
+        h.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/2026/us-east-1".parse().unwrap(),
+        );
         assert_eq!(credential_scope(&h, &[]), None);
         h.insert("authorization", "Basic dXNlcjpwYXNz".parse().unwrap());
         assert_eq!(credential_scope(&h, &[]), None);

@@ -6,8 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::generated::iot::{
     CreateThingInput, CreateThingOutput, DeleteThingInput, DeleteThingOutput, DescribeThingInput,
-    DescribeThingOutput, ErrorCode, ListThingsInput, ListThingsOutput, ThingAttribute, UpdateThingInput,
-    UpdateThingOutput,
+    DescribeThingOutput, ErrorCode, ListThingsInput, ListThingsOutput, ThingAttribute,
+    UpdateThingInput, UpdateThingOutput,
 };
 use super::iot::registry_error;
 use super::wire::{ApiError, RequestContext};
@@ -21,7 +21,11 @@ fn things(app: &App) -> Things<'_, SqliteStore> {
     Things { store: &app.store, clock: app.clock.as_ref(), ids: app.ids.as_ref() }
 }
 
-pub fn create_thing(app: &App, ctx: &RequestContext, input: CreateThingInput) -> Result<CreateThingOutput, ApiError> {
+pub fn create_thing(
+    app: &App,
+    ctx: &RequestContext,
+    input: CreateThingInput,
+) -> Result<CreateThingOutput, ApiError> {
     if let Some(group) = input.billing_group_name {
         // Billing groups cannot be created yet (CreateBillingGroup answers 501), so
         // none exists to be named.
@@ -43,7 +47,11 @@ pub fn create_thing(app: &App, ctx: &RequestContext, input: CreateThingInput) ->
     })
 }
 
-pub fn describe_thing(app: &App, ctx: &RequestContext, input: DescribeThingInput) -> Result<DescribeThingOutput, ApiError> {
+pub fn describe_thing(
+    app: &App,
+    ctx: &RequestContext,
+    input: DescribeThingInput,
+) -> Result<DescribeThingOutput, ApiError> {
     let thing = things(app).describe(&ctx.scope, &input.thing_name).map_err(registry_error)?;
     Ok(DescribeThingOutput {
         thing_arn: Some(thing.arn(&ctx.scope)),
@@ -57,11 +65,17 @@ pub fn describe_thing(app: &App, ctx: &RequestContext, input: DescribeThingInput
     })
 }
 
-pub fn list_things(app: &App, ctx: &RequestContext, input: ListThingsInput) -> Result<ListThingsOutput, ApiError> {
+pub fn list_things(
+    app: &App,
+    ctx: &RequestContext,
+    input: ListThingsInput,
+) -> Result<ListThingsOutput, ApiError> {
     let attribute = match (input.attribute_name, input.attribute_value) {
-        (Some(name), Some(value)) => {
-            Some(AttributeFilter { name, value, prefix: input.use_prefix_attribute_value.unwrap_or(false) })
-        }
+        (Some(name), Some(value)) => Some(AttributeFilter {
+            name,
+            value,
+            prefix: input.use_prefix_attribute_value.unwrap_or(false),
+        }),
         (None, None) => None,
         _ => {
             return Err(ApiError::invalid_request(
@@ -94,7 +108,11 @@ pub fn list_things(app: &App, ctx: &RequestContext, input: ListThingsInput) -> R
     })
 }
 
-pub fn update_thing(app: &App, ctx: &RequestContext, input: UpdateThingInput) -> Result<UpdateThingOutput, ApiError> {
+pub fn update_thing(
+    app: &App,
+    ctx: &RequestContext,
+    input: UpdateThingInput,
+) -> Result<UpdateThingOutput, ApiError> {
     let update = ThingUpdate {
         name: input.thing_name,
         type_name: input.thing_type_name,
@@ -109,7 +127,11 @@ pub fn update_thing(app: &App, ctx: &RequestContext, input: UpdateThingInput) ->
     Ok(UpdateThingOutput {})
 }
 
-pub fn delete_thing(app: &App, ctx: &RequestContext, input: DeleteThingInput) -> Result<DeleteThingOutput, ApiError> {
+pub fn delete_thing(
+    app: &App,
+    ctx: &RequestContext,
+    input: DeleteThingInput,
+) -> Result<DeleteThingOutput, ApiError> {
     things(app)
         .delete(&ctx.scope, &input.thing_name, input.expected_version)
         .map_err(registry_error)?;

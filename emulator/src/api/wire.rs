@@ -386,13 +386,19 @@ impl Constraint {
     /// AWS's wording of the constraint.
     fn describe(&self) -> String {
         match self {
-            Constraint::MaxLength(n) => format!("Member must have length less than or equal to {n}"),
-            Constraint::MinLength(n) => format!("Member must have length greater than or equal to {n}"),
+            Constraint::MaxLength(n) => {
+                format!("Member must have length less than or equal to {n}")
+            }
+            Constraint::MinLength(n) => {
+                format!("Member must have length greater than or equal to {n}")
+            }
             Constraint::Pattern(p) => {
                 format!("Member must satisfy regular expression pattern: {}", p.source)
             }
             Constraint::MaxValue(x) => format!("Member must have value less than or equal to {x}"),
-            Constraint::MinValue(x) => format!("Member must have value greater than or equal to {x}"),
+            Constraint::MinValue(x) => {
+                format!("Member must have value greater than or equal to {x}")
+            }
             Constraint::OneOf(values) => {
                 format!("Member must satisfy enum value set: [{}]", values.join(", "))
             }
@@ -489,14 +495,30 @@ impl Validation {
         format!("{{{}}}", items.join(", "))
     }
 
-    pub fn map_keys(&mut self, path: &str, map: &BTreeMap<String, String>, constraints: &[Constraint]) {
+    pub fn map_keys(
+        &mut self,
+        path: &str,
+        map: &BTreeMap<String, String>,
+        constraints: &[Constraint],
+    ) {
         let shown = Self::render_map(map);
         self.map_constraint(path, &shown, "Map keys", map.keys().map(String::as_str), constraints);
     }
 
-    pub fn map_values(&mut self, path: &str, map: &BTreeMap<String, String>, constraints: &[Constraint]) {
+    pub fn map_values(
+        &mut self,
+        path: &str,
+        map: &BTreeMap<String, String>,
+        constraints: &[Constraint],
+    ) {
         let shown = Self::render_map(map);
-        self.map_constraint(path, &shown, "Map value", map.values().map(String::as_str), constraints);
+        self.map_constraint(
+            path,
+            &shown,
+            "Map value",
+            map.values().map(String::as_str),
+            constraints,
+        );
     }
 
     pub fn finish(self) -> Result<(), ApiError> {
@@ -545,7 +567,9 @@ mod tests {
         let msg = v.finish().unwrap_err().message;
         assert!(msg.starts_with("3 validation errors detected: Value '"), "{msg}");
         assert!(msg.contains("Member must have length less than or equal to 128; "), "{msg}");
-        assert!(msg.contains("Value null at 'other' failed to satisfy constraint: Member must not be null"));
+        assert!(msg.contains(
+            "Value null at 'other' failed to satisfy constraint: Member must not be null"
+        ));
         assert!(msg.ends_with("Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1"), "{msg}");
     }
 

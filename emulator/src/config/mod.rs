@@ -87,7 +87,8 @@ impl Config {
         text("IOTEMU_REGION", &mut self.region);
         text("IOTEMU_LOG", &mut self.log);
         if let Some(v) = env("IOTEMU_HTTP_PORT") {
-            self.http_port = v.parse().with_context(|| format!("IOTEMU_HTTP_PORT={v} is not a port"))?;
+            self.http_port =
+                v.parse().with_context(|| format!("IOTEMU_HTTP_PORT={v} is not a port"))?;
         }
         Ok(())
     }
@@ -134,7 +135,10 @@ mod tests {
     #[test]
     fn the_documented_default_is_the_default() {
         let c = Config::default();
-        assert_eq!((c.bind.as_str(), c.http_port, c.region.as_str()), ("127.0.0.1", 4566, "us-east-1"));
+        assert_eq!(
+            (c.bind.as_str(), c.http_port, c.region.as_str()),
+            ("127.0.0.1", 4566, "us-east-1")
+        );
         assert_eq!(c.account_id, "000000000000");
         assert_eq!(c.data_dir(), None);
     }
@@ -143,7 +147,8 @@ mod tests {
     fn layers_override_in_order_file_env_flags() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
-        std::fs::write(&file, "http_port = 1000\nregion = \"eu-west-1\"\nlog = \"debug\"\n").unwrap();
+        std::fs::write(&file, "http_port = 1000\nregion = \"eu-west-1\"\nlog = \"debug\"\n")
+            .unwrap();
         let env = |k: &str| match k {
             "IOTEMU_HTTP_PORT" => Some("2000".to_string()),
             "IOTEMU_REGION" => Some("ap-south-1".to_string()),

@@ -62,8 +62,11 @@ fn new_root_ca() -> Result<CaMaterial, rcgen::Error> {
     dn.push(DnType::CommonName, CA_COMMON_NAME);
     params.distinguished_name = dn;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages =
-        vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     params.not_before = date_time_ymd(2024, 1, 1);
     params.not_after = date_time_ymd(2049, 12, 31);
     let cert = params.self_signed(&key)?;
@@ -80,7 +83,10 @@ pub fn server_names(hostname: &str) -> Vec<String> {
 }
 
 /// Issues a fresh server certificate, signed by the root CA, naming `names`.
-pub fn issue_server_identity(ca: &CaMaterial, names: Vec<String>) -> Result<ServerIdentity, PkiError> {
+pub fn issue_server_identity(
+    ca: &CaMaterial,
+    names: Vec<String>,
+) -> Result<ServerIdentity, PkiError> {
     let ca_key = KeyPair::from_pem(&ca.key_pem)?;
     let issuer = Issuer::from_ca_cert_pem(&ca.cert_pem, ca_key)?;
     let key = KeyPair::generate()?;

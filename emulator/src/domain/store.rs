@@ -27,8 +27,12 @@ impl<T: ThingRecords + CaRecords> Tx for T {}
 /// The store of record. `write` runs `f` in one transaction that commits only when
 /// `f` returns `Ok`, so every mutation is all or nothing.
 pub trait Store: Send + Sync {
-    fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, E>) -> Result<T, E>;
-    fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, E>) -> Result<T, E>;
+    fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, E>)
+    -> Result<T, E>;
+    fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E>;
     /// Empties all resource state (the root CA stays, so devices keep trusting it).
     fn reset(&self) -> Result<(), StoreError>;
 }

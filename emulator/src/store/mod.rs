@@ -92,12 +92,18 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 impl Store for SqliteStore {
-    fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, E>) -> Result<T, E> {
+    fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
         let conn = self.lock();
         f(&SqlTx(&conn))
     }
 
-    fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&dyn Tx) -> Result<T, E>) -> Result<T, E> {
+    fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(store_err)?;
         let out = f(&SqlTx(&tx))?;
@@ -127,9 +133,9 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::pki::{CaMaterial, CaRecords};
-    use crate::domain::registry::things::{Thing, ThingRecords};
     use crate::domain::Scope;
+    use crate::domain::pki::CaMaterial;
+    use crate::domain::registry::things::Thing;
 
     fn thing(name: &str) -> Thing {
         Thing {
@@ -171,7 +177,8 @@ mod tests {
         }
         let store = SqliteStore::open_dir(dir.path()).unwrap();
         assert_eq!(store.read(|tx| tx.thing(&scope, "a")).unwrap(), Some(thing("a")));
-        let mode: String = store.lock().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let mode: String =
+            store.lock().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
         store.reset().unwrap();
         assert_eq!(store.read(|tx| tx.thing(&scope, "a")).unwrap(), None);

@@ -10,7 +10,11 @@ use crate::domain::registry::things::{Thing, ThingQuery, ThingRecords};
 use crate::domain::{Scope, StoreError};
 
 impl SqlTx<'_> {
-    fn attributes(&self, scope: &Scope, name: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    fn attributes(
+        &self,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<BTreeMap<String, String>, StoreError> {
         let mut stmt = self
             .0
             .prepare_cached(
@@ -60,7 +64,15 @@ impl ThingRecords for SqlTx<'_> {
                  created_at = excluded.created_at",
             )
             .map_err(store_err)?
-            .execute(params![scope.account, scope.region, t.name, t.id, t.type_name, t.version, t.created_at])
+            .execute(params![
+                scope.account,
+                scope.region,
+                t.name,
+                t.id,
+                t.type_name,
+                t.version,
+                t.created_at
+            ])
             .map_err(store_err)?;
         self.0
             .prepare_cached(
@@ -77,7 +89,9 @@ impl ThingRecords for SqlTx<'_> {
             )
             .map_err(store_err)?;
         for (k, v) in &t.attributes {
-            insert.execute(params![scope.account, scope.region, t.name, k, v]).map_err(store_err)?;
+            insert
+                .execute(params![scope.account, scope.region, t.name, k, v])
+                .map_err(store_err)?;
         }
         Ok(())
     }

@@ -176,7 +176,8 @@ impl<S: Store> Things<'_, S> {
             check_type_exists(t)?;
         }
         self.store.write(|tx| {
-            let mut thing = tx.thing(scope, &update.name)?.ok_or_else(|| not_found(&update.name))?;
+            let mut thing =
+                tx.thing(scope, &update.name)?.ok_or_else(|| not_found(&update.name))?;
             check_version(&thing, update.expected_version)?;
             if update.remove_type {
                 thing.type_name = None;
@@ -203,7 +204,12 @@ impl<S: Store> Things<'_, S> {
     }
 
     /// DeleteThing: succeeds for a thing that does not exist, as AWS does.
-    pub fn delete(&self, scope: &Scope, name: &str, expected: Option<i64>) -> Result<(), RegistryError> {
+    pub fn delete(
+        &self,
+        scope: &Scope,
+        name: &str,
+        expected: Option<i64>,
+    ) -> Result<(), RegistryError> {
         self.store.write(|tx| {
             let Some(thing) = tx.thing(scope, name)? else { return Ok(()) };
             check_version(&thing, expected)?;
@@ -312,7 +318,11 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(f.things().update(&scope(), update), Err(RegistryError::Invalid(_))));
-        assert_eq!(f.things().describe(&scope(), "x").unwrap().version, 1, "a refused update changes nothing");
+        assert_eq!(
+            f.things().describe(&scope(), "x").unwrap().version,
+            1,
+            "a refused update changes nothing"
+        );
     }
 
     #[test]
@@ -336,9 +346,16 @@ mod tests {
     fn expected_version_guards_update_and_delete() {
         let f = Fixture::new();
         f.things().create(&scope(), new_thing("x", &[])).unwrap();
-        let stale = ThingUpdate { name: "x".into(), expected_version: Some(7), ..Default::default() };
-        assert!(matches!(f.things().update(&scope(), stale), Err(RegistryError::VersionConflict(_))));
-        assert!(matches!(f.things().delete(&scope(), "x", Some(2)), Err(RegistryError::VersionConflict(_))));
+        let stale =
+            ThingUpdate { name: "x".into(), expected_version: Some(7), ..Default::default() };
+        assert!(matches!(
+            f.things().update(&scope(), stale),
+            Err(RegistryError::VersionConflict(_))
+        ));
+        assert!(matches!(
+            f.things().delete(&scope(), "x", Some(2)),
+            Err(RegistryError::VersionConflict(_))
+        ));
         f.things().delete(&scope(), "x", Some(1)).unwrap();
         assert!(matches!(f.things().describe(&scope(), "x"), Err(RegistryError::NotFound(_))));
         f.things().delete(&scope(), "x", None).expect("deleting a missing thing succeeds");
@@ -369,10 +386,17 @@ mod tests {
         };
         let names = |p: &ThingPage| p.things.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
         let p1 = f.things().list(&scope(), by_floor("1", false)).unwrap();
-        assert_eq!((names(&p1), p1.next_after.as_deref()), (vec!["a".into(), "b".into()], Some("b")));
-        let p2 = f.things().list(&scope(), ThingQuery { after: p1.next_after, ..by_floor("1", false) }).unwrap();
+        assert_eq!(
+            (names(&p1), p1.next_after.as_deref()),
+            (vec!["a".into(), "b".into()], Some("b"))
+        );
+        let p2 = f
+            .things()
+            .list(&scope(), ThingQuery { after: p1.next_after, ..by_floor("1", false) })
+            .unwrap();
         assert_eq!((names(&p2), p2.next_after), (vec!["e".to_string()], None));
-        let prefixed = f.things().list(&scope(), ThingQuery { limit: 10, ..by_floor("1", true) }).unwrap();
+        let prefixed =
+            f.things().list(&scope(), ThingQuery { limit: 10, ..by_floor("1", true) }).unwrap();
         assert_eq!(names(&prefixed), ["a", "b", "d", "e"]);
     }
 
@@ -382,7 +406,9 @@ mod tests {
         // Thing types come with the registry issue; put typed things straight into the store.
         f.store
             .write(|tx| {
-                for (name, ty) in [("a", Some("lamp")), ("b", None), ("c", Some("lamp")), ("d", Some("fan"))] {
+                for (name, ty) in
+                    [("a", Some("lamp")), ("b", None), ("c", Some("lamp")), ("d", Some("fan"))]
+                {
                     let t = Thing {
                         name: name.into(),
                         id: name.into(),
