@@ -115,6 +115,25 @@ async fn reset_empties_state_but_keeps_the_ca() {
 }
 
 #[tokio::test]
+async fn pinned_ids_and_clock_make_responses_deterministic() {
+    use std::sync::Arc;
+
+    use iot_emulator::domain::{FixedClock, SequentialIds};
+
+    let emu = Emulator::builder(Config::ephemeral())
+        .ids(Arc::new(SequentialIds::default()))
+        .clock(Arc::new(FixedClock::new(1_700_000_000_000)))
+        .start()
+        .await
+        .unwrap();
+    let r = http(Method::POST, &emu.http_url(), "/things/pinned", None, "").await;
+    // The request id is drawn first, then the thing id.
+    assert_eq!(r.headers.get("x-amzn-RequestId").unwrap(), "00000000-0000-4000-8000-000000000001");
+    assert_eq!(r.json()["thingId"], "00000000-0000-4000-8000-000000000002");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_server_certificate_names_every_host_and_chains_to_the_root_ca() {
     use x509_parser::extensions::GeneralName;
     use x509_parser::pem::parse_x509_pem;

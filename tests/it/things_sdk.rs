@@ -1,10 +1,16 @@
-//! Things through aws-sdk-iot (Rust): the whole lifecycle, errors, and isolation
-//! of accounts and regions.
+//! Things through aws-sdk-iot (Rust) against the running binary: the whole
+//! lifecycle, errors, and isolation of accounts and regions.
 
 use aws_sdk_iot::error::ProvideErrorMetadata;
 use aws_sdk_iot::types::AttributePayload;
+use iot_emulator_harness::EmulatorProcess;
 
-use crate::support::{iot_client, shared_url, unique};
+use crate::support::{iot_client, unique};
+
+/// A fresh `iot-emulator` process for one test (it starts in milliseconds).
+fn binary() -> EmulatorProcess {
+    EmulatorProcess::spawn(&["--http-port", "0"], &[]).expect("iot-emulator starts")
+}
 
 fn payload(pairs: &[(&str, &str)], merge: Option<bool>) -> AttributePayload {
     let mut b = AttributePayload::builder();
@@ -16,7 +22,8 @@ fn payload(pairs: &[(&str, &str)], merge: Option<bool>) -> AttributePayload {
 
 #[tokio::test]
 async fn lifecycle_create_describe_list_update_delete() {
-    let iot = iot_client(shared_url(), "111111111111", "eu-central-1");
+    let emu = binary();
+    let iot = iot_client(&emu.http_url(), "111111111111", "eu-central-1");
     let name = unique("sdk-thing");
     let created = iot
         .create_thing()
@@ -80,7 +87,8 @@ async fn lifecycle_create_describe_list_update_delete() {
 
 #[tokio::test]
 async fn list_pages_through_every_match_exactly_once() {
-    let iot = iot_client(shared_url(), "test", "us-east-1");
+    let emu = binary();
+    let iot = iot_client(&emu.http_url(), "test", "us-east-1");
     let tag = unique("batch");
     let mut names = Vec::new();
     for i in 0..7 {
@@ -120,7 +128,8 @@ async fn list_pages_through_every_match_exactly_once() {
 
 #[tokio::test]
 async fn validation_and_unimplemented_errors_reach_the_sdk() {
-    let iot = iot_client(shared_url(), "test", "us-east-1");
+    let emu = binary();
+    let iot = iot_client(&emu.http_url(), "test", "us-east-1");
     let bad = iot.create_thing().thing_name("no spaces allowed").send().await.unwrap_err();
     assert_eq!(bad.code(), Some("InvalidRequestException"));
     assert_eq!(
@@ -148,7 +157,8 @@ async fn validation_and_unimplemented_errors_reach_the_sdk() {
 
 #[tokio::test]
 async fn accounts_and_regions_do_not_see_each_other() {
-    let url = shared_url();
+    let emu = binary();
+    let url = &emu.http_url();
     let name = unique("isolated");
     let owner = iot_client(url, "222222222222", "ap-south-1");
     owner.create_thing().thing_name(&name).send().await.unwrap();

@@ -596,6 +596,34 @@ mod tests {
     }
 
     #[test]
+    fn blob_payloads_headers_and_query_lists_decode() {
+        let mut req = RawRequest {
+            body: Bytes::from_static(b"\x00\xffraw"),
+            query: vec![
+                ("k".into(), "1".into()),
+                ("k".into(), "2".into()),
+                ("q".into(), "x".into()),
+            ],
+            ..Default::default()
+        };
+        req.headers.insert("x-amz-flag", "true".parse().unwrap());
+        assert_eq!(req.payload_blob(), Some(Blob(Bytes::from_static(b"\x00\xffraw"))));
+        assert_eq!(req.query_list::<i32>("k").unwrap(), Some(vec![1, 2]));
+        assert_eq!(req.query_list::<i32>("absent").unwrap(), None);
+        assert_eq!(req.header::<bool>("x-amz-flag").unwrap(), Some(true));
+        let err = req.query::<i32>("q").unwrap_err();
+        assert_eq!((err.code, err.status), ("InvalidRequestException", 400));
+        assert_eq!(RawRequest::default().payload_blob(), None);
+    }
+
+    #[test]
+    fn blobs_are_base64_inside_json() {
+        let b = Blob(Bytes::from_static(b"hi"));
+        assert_eq!(serde_json::to_string(&b).unwrap(), "\"aGk=\"");
+        assert_eq!(serde_json::from_str::<Blob>("\"aGk=\"").unwrap(), b);
+    }
+
+    #[test]
     fn timestamps_are_epoch_seconds_with_fraction() {
         assert_eq!(serde_json::to_string(&Timestamp(1_486_687_079_743)).unwrap(), "1486687079.743");
         let t: Timestamp = serde_json::from_str("1486687079.743").unwrap();
