@@ -55,6 +55,8 @@ impl EmulatorProcess {
                 cmd.env_remove(k);
             }
         }
+        // Quiet by default, so test output shows the tests; `env` may say otherwise.
+        cmd.env("IOTEMU_LOG", "warn");
         cmd.envs(env.iter().copied());
         let mut child = cmd.spawn().context("spawning iot-emulator")?;
         let stdout = child.stdout.take().context("stdout")?;

@@ -4,4 +4,5 @@
 mod edge;
 mod operator;
 mod support;
+mod thing_types;
 mod things_sdk;

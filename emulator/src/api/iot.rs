@@ -3,12 +3,16 @@
 //! service's modeled errors. Every other operation keeps the generated 501.
 
 use super::generated::iot::{
-    CreateThingInput, CreateThingOutput, DeleteThingInput, DeleteThingOutput, DescribeThingInput,
-    DescribeThingOutput, ErrorCode, IotApi, ListThingsInput, ListThingsOutput, UpdateThingInput,
-    UpdateThingOutput,
+    CreateThingInput, CreateThingOutput, CreateThingTypeInput, CreateThingTypeOutput,
+    DeleteThingInput, DeleteThingOutput, DeleteThingTypeInput, DeleteThingTypeOutput,
+    DeprecateThingTypeInput, DeprecateThingTypeOutput, DescribeThingInput, DescribeThingOutput,
+    DescribeThingTypeInput, DescribeThingTypeOutput, ErrorCode, IotApi, ListTagsForResourceInput,
+    ListTagsForResourceOutput, ListThingTypesInput, ListThingTypesOutput, ListThingsInput,
+    ListThingsOutput, TagResourceInput, TagResourceOutput, UntagResourceInput, UntagResourceOutput,
+    UpdateThingInput, UpdateThingOutput,
 };
-use super::things;
 use super::wire::{ApiError, RequestContext};
+use super::{tags, thing_types, things};
 use crate::app::App;
 use crate::domain::registry::RegistryError;
 
@@ -63,5 +67,69 @@ impl IotApi for App {
         input: DeleteThingInput,
     ) -> Result<DeleteThingOutput, ApiError> {
         things::delete_thing(self, ctx, input)
+    }
+
+    async fn create_thing_type(
+        &self,
+        ctx: &RequestContext,
+        input: CreateThingTypeInput,
+    ) -> Result<CreateThingTypeOutput, ApiError> {
+        thing_types::create_thing_type(self, ctx, input)
+    }
+
+    async fn describe_thing_type(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeThingTypeInput,
+    ) -> Result<DescribeThingTypeOutput, ApiError> {
+        thing_types::describe_thing_type(self, ctx, input)
+    }
+
+    async fn list_thing_types(
+        &self,
+        ctx: &RequestContext,
+        input: ListThingTypesInput,
+    ) -> Result<ListThingTypesOutput, ApiError> {
+        thing_types::list_thing_types(self, ctx, input)
+    }
+
+    async fn deprecate_thing_type(
+        &self,
+        ctx: &RequestContext,
+        input: DeprecateThingTypeInput,
+    ) -> Result<DeprecateThingTypeOutput, ApiError> {
+        thing_types::deprecate_thing_type(self, ctx, input)
+    }
+
+    async fn delete_thing_type(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteThingTypeInput,
+    ) -> Result<DeleteThingTypeOutput, ApiError> {
+        thing_types::delete_thing_type(self, ctx, input)
+    }
+
+    async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: TagResourceInput,
+    ) -> Result<TagResourceOutput, ApiError> {
+        tags::tag_resource(self, ctx, input)
+    }
+
+    async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceInput,
+    ) -> Result<UntagResourceOutput, ApiError> {
+        tags::untag_resource(self, ctx, input)
+    }
+
+    async fn list_tags_for_resource(
+        &self,
+        ctx: &RequestContext,
+        input: ListTagsForResourceInput,
+    ) -> Result<ListTagsForResourceOutput, ApiError> {
+        tags::list_tags_for_resource(self, ctx, input)
     }
 }

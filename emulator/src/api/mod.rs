@@ -12,6 +12,9 @@ pub mod wire;
 
 mod data;
 mod iot;
+mod paging;
+mod tags;
+mod thing_types;
 mod things;
 
 use std::sync::Arc;

@@ -1,15 +1,13 @@
 //! Things: CreateThing, DescribeThing, ListThings, UpdateThing, DeleteThing.
 //! The pattern of every resource group: decode (generated) → domain call → encode.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::generated::iot::{
     CreateThingInput, CreateThingOutput, DeleteThingInput, DeleteThingOutput, DescribeThingInput,
     DescribeThingOutput, ErrorCode, ListThingsInput, ListThingsOutput, ThingAttribute,
     UpdateThingInput, UpdateThingOutput,
 };
 use super::iot::registry_error;
+use super::paging::{decode_token, encode_token, page_size};
 use super::wire::{ApiError, RequestContext};
 use crate::app::App;
 use crate::domain::registry::things::{
@@ -88,7 +86,7 @@ pub fn list_things(
         type_name: input.thing_type_name,
         attribute,
         after,
-        limit: input.max_results.unwrap_or(0).max(0) as usize,
+        limit: page_size(input.max_results),
     };
     let page = things(app).list(&ctx.scope, query).map_err(registry_error)?;
     Ok(ListThingsOutput {
@@ -136,28 +134,4 @@ pub fn delete_thing(
         .delete(&ctx.scope, &input.thing_name, input.expected_version)
         .map_err(registry_error)?;
     Ok(DeleteThingOutput {})
-}
-
-/// Page tokens are opaque to callers: the last name of the page, base64url.
-fn encode_token(after: &str) -> String {
-    URL_SAFE_NO_PAD.encode(after)
-}
-
-fn decode_token(token: &str) -> Result<String, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| ApiError::invalid_request("The nextToken is not valid."))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_round_trip_and_garbage_is_invalid() {
-        assert_eq!(decode_token(&encode_token("thing:1_a-b")).unwrap(), "thing:1_a-b");
-        assert_eq!(decode_token("!!").unwrap_err().code, "InvalidRequestException");
-    }
 }

@@ -356,13 +356,63 @@ impl Pattern {
 
     /// Compiles a model pattern; the model's patterns are Java regexes matched in full.
     pub fn compile(source: &str) -> regex::Regex {
-        regex::Regex::new(&format!("^(?:{source})$"))
+        regex::Regex::new(&format!("^(?:{})$", java_classes_to_rust(source)))
             .unwrap_or_else(|e| panic!("model pattern {source:?} does not compile: {e}"))
     }
 
     pub fn matches(&self, value: &str) -> bool {
         self.regex.is_match(value)
     }
+}
+
+/// Java's POSIX classes (`\p{Graph}`, ...), which the model uses and Rust's regex
+/// does not know, as ASCII ranges.
+const JAVA_POSIX_CLASSES: &[(&str, &str)] = &[
+    ("Graph", "!-~"),
+    ("Print", " -~"),
+    ("Upper", "A-Z"),
+    ("Lower", "a-z"),
+    ("Alpha", "a-zA-Z"),
+    ("Digit", "0-9"),
+    ("Alnum", "a-zA-Z0-9"),
+    ("Punct", "!-/:-@\\[-`{-~"),
+    ("Cntrl", "\\x00-\\x1F\\x7F"),
+    ("Space", " \\t\\n\\x0B\\f\\r"),
+];
+
+fn java_classes_to_rust(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut in_class = false;
+    let mut rest = source;
+    while let Some(c) = rest.chars().next() {
+        if c == '\\' {
+            let posix = JAVA_POSIX_CLASSES
+                .iter()
+                .find(|(name, _)| rest[1..].starts_with(&format!("p{{{name}}}")));
+            if let Some((name, range)) = posix {
+                if in_class {
+                    out.push_str(range);
+                } else {
+                    out.push_str(&format!("[{range}]"));
+                }
+                rest = &rest[3 + name.len() + 1..];
+                continue;
+            }
+            // Any other escape is kept whole, so `\[` never opens a class.
+            let escaped: String = rest.chars().take(2).collect();
+            out.push_str(&escaped);
+            rest = &rest[escaped.len()..];
+            continue;
+        }
+        match c {
+            '[' => in_class = true,
+            ']' => in_class = false,
+            _ => {}
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 impl fmt::Debug for Pattern {
@@ -571,6 +621,34 @@ mod tests {
             "Value null at 'other' failed to satisfy constraint: Member must not be null"
         ));
         assert!(msg.ends_with("Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1"), "{msg}");
+    }
+
+    #[test]
+    fn java_posix_classes_are_translated() {
+        assert_eq!(java_classes_to_rust("[\\p{Graph}\\x20]*"), "[!-~\\x20]*");
+        assert_eq!(java_classes_to_rust("\\p{Digit}+"), "[0-9]+");
+        assert_eq!(java_classes_to_rust("[^\\p{C}]*"), "[^\\p{C}]*", "Unicode categories stay");
+        let re = Pattern::compile("[\\p{Graph}\\x20]*");
+        assert!(re.is_match("light bulb type!"));
+        assert!(!re.is_match("tab\there"));
+        assert!(!Pattern::compile("[^\\p{Cntrl}]*").is_match("a\u{7}"));
+    }
+
+    #[test]
+    fn every_pattern_of_every_model_compiles() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("model");
+        let mut count = 0;
+        for service in ["iot", "iot-data", "iot-jobs-data"] {
+            let text = std::fs::read_to_string(dir.join(format!("{service}.json"))).unwrap();
+            let model: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for shape in model["shapes"].as_object().unwrap().values() {
+                if let Some(p) = shape["pattern"].as_str() {
+                    Pattern::compile(p);
+                    count += 1;
+                }
+            }
+        }
+        assert!(count > 100, "{count}");
     }
 
     #[test]

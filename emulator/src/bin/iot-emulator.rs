@@ -40,6 +40,9 @@ struct Cli {
     /// Log filter, e.g. info or iot_emulator=debug [IOTEMU_LOG; default info].
     #[arg(long, value_name = "FILTER")]
     log: Option<String>,
+    /// Seconds after deprecation before a thing type may be deleted [IOTEMU_THING_TYPE_DELETE_DELAY_SECONDS; default 300].
+    #[arg(long, value_name = "SECONDS")]
+    thing_type_delete_delay_seconds: Option<u64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -66,6 +69,7 @@ fn main() -> Result<()> {
         account_id: cli.account_id,
         region: cli.region,
         log: cli.log,
+        thing_type_delete_delay_seconds: cli.thing_type_delete_delay_seconds,
     };
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok(), &flags)?;
     tracing_subscriber::fmt()

@@ -19,6 +19,7 @@ pub struct Config {
     pub account_id: String,
     pub region: String,
     pub log: String,
+    pub thing_type_delete_delay_seconds: u64,
 }
 
 impl Default for Config {
@@ -37,12 +38,18 @@ pub struct Overrides {
     pub account_id: Option<String>,
     pub region: Option<String>,
     pub log: Option<String>,
+    pub thing_type_delete_delay_seconds: Option<u64>,
 }
 
 impl Config {
     /// A configuration for tests: every port picked by the OS, state in memory.
     pub fn ephemeral() -> Config {
         Config { http_port: 0, ..Config::default() }
+    }
+
+    /// The delay before a deprecated thing type may be deleted, in milliseconds.
+    pub fn thing_type_delete_delay_ms(&self) -> i64 {
+        i64::try_from(self.thing_type_delete_delay_seconds.saturating_mul(1000)).unwrap_or(i64::MAX)
     }
 
     /// Defaults, then `file`, then the environment `env`, then `flags`.
@@ -90,6 +97,11 @@ impl Config {
             self.http_port =
                 v.parse().with_context(|| format!("IOTEMU_HTTP_PORT={v} is not a port"))?;
         }
+        if let Some(v) = env("IOTEMU_THING_TYPE_DELETE_DELAY_SECONDS") {
+            self.thing_type_delete_delay_seconds = v.parse().with_context(|| {
+                format!("IOTEMU_THING_TYPE_DELETE_DELAY_SECONDS={v} is not a number of seconds")
+            })?;
+        }
         Ok(())
     }
 
@@ -106,6 +118,9 @@ impl Config {
         set(&mut self.log, &flags.log);
         if let Some(p) = flags.http_port {
             self.http_port = p;
+        }
+        if let Some(s) = flags.thing_type_delete_delay_seconds {
+            self.thing_type_delete_delay_seconds = s;
         }
         if let Some(d) = &flags.data_dir {
             self.data_dir = d.to_string_lossy().into_owned();

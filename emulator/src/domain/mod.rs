@@ -5,6 +5,7 @@ pub mod clock;
 pub mod pki;
 pub mod registry;
 pub mod store;
+pub mod tags;
 
 pub use clock::{Clock, FixedClock, IdGen, Millis, RandomIds, SequentialIds, SystemClock};
 pub use store::{Store, StoreError, Tx};

@@ -3,7 +3,9 @@
 use std::fmt;
 
 use super::pki::CaRecords;
+use super::registry::thing_types::ThingTypeRecords;
 use super::registry::things::ThingRecords;
+use super::tags::TagRecords;
 
 /// A storage failure. The domain never looks inside; the edge reports it as an
 /// internal failure.
@@ -20,9 +22,9 @@ impl std::error::Error for StoreError {}
 
 /// Everything one transaction can read and write; each resource group adds its
 /// record trait here.
-pub trait Tx: ThingRecords + CaRecords {}
+pub trait Tx: ThingRecords + ThingTypeRecords + TagRecords + CaRecords {}
 
-impl<T: ThingRecords + CaRecords> Tx for T {}
+impl<T: ThingRecords + ThingTypeRecords + TagRecords + CaRecords> Tx for T {}
 
 /// The store of record. `write` runs `f` in one transaction that commits only when
 /// `f` returns `Ok`, so every mutation is all or nothing.

@@ -3,6 +3,8 @@
 //! transaction. One file per resource group implements its record trait.
 
 mod ca;
+mod tags;
+mod thing_types;
 mod things;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +15,8 @@ use rusqlite::{Connection, OpenFlags};
 use crate::domain::{Store, StoreError, Tx};
 
 /// Migrations in order; `PRAGMA user_version` counts the ones applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_thing_types.sql")];
 
 /// Tables that `reset` keeps: the root CA must survive so devices keep trusting it.
 const KEPT_ON_RESET: &[&str] = &["meta"];

@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot` (signing name `iot`), from botocore botocore==1.44.8:
-//! 272 operations, 5 with typed bindings.
+//! 272 operations, 13 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -25,13 +25,32 @@ static PATTERN_2: Pattern = Pattern::new(
     "[a-zA-Z0-9_.,@/:#=\\[\\]-]*",
     LazyLock::new(|| Pattern::compile("[a-zA-Z0-9_.,@/:#=\\[\\]-]*")),
 );
+static PATTERN_3: Pattern = Pattern::new(
+    "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
+    LazyLock::new(|| Pattern::compile("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")),
+);
+static PATTERN_4: Pattern =
+    Pattern::new("[a-zA-Z0-9:.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:.]+")));
+static PATTERN_5: Pattern =
+    Pattern::new("[a-zA-Z0-9:$.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:$.]+")));
+static PATTERN_6: Pattern =
+    Pattern::new("[\\p{Graph}\\x20]*", LazyLock::new(|| Pattern::compile("[\\p{Graph}\\x20]*")));
 static CONSTRAINTS_0: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_0)];
-static CONSTRAINTS_1: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_1)];
+static CONSTRAINTS_1: &[Constraint] = &[Constraint::MaxValue(250.0), Constraint::MinValue(1.0)];
 static CONSTRAINTS_2: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_1)];
+static CONSTRAINTS_3: &[Constraint] =
     &[Constraint::MaxLength(800), Constraint::Pattern(&PATTERN_2)];
-static CONSTRAINTS_3: &[Constraint] = &[Constraint::MaxValue(250.0), Constraint::MinValue(1.0)];
+static CONSTRAINTS_4: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_3)];
+static CONSTRAINTS_5: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_4)];
+static CONSTRAINTS_6: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_5)];
+static CONSTRAINTS_7: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
+static CONSTRAINTS_8: &[Constraint] =
+    &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_6)];
 
 /// Every operation of the service, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -927,7 +946,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/thing-types/{thingTypeName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "CreateTopicRule",
@@ -1172,7 +1191,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/thing-types/{thingTypeName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DeleteTopicRule",
@@ -1200,7 +1219,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/thing-types/{thingTypeName}/deprecate",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DescribeAccountAuditConfiguration",
@@ -1445,7 +1464,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/thing-types/{thingTypeName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DetachPolicy",
@@ -1985,7 +2004,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/tags",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListTargetsForPolicy",
@@ -2048,7 +2067,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/thing-types",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListThings",
@@ -2244,7 +2263,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/tags",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "TestAuthorization",
@@ -2272,7 +2291,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/untag",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "UpdateAccountAuditConfiguration",
@@ -2686,6 +2705,69 @@ impl IntoReply for CreateThingOutput {
     }
 }
 
+/// The decoded request of `CreateThingType` (`POST /thing-types/{thingTypeName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateThingTypeInput {
+    pub tags: Option<Vec<Tag>>,
+    pub thing_type_name: String,
+    pub thing_type_properties: Option<ThingTypeProperties>,
+}
+
+impl FromRequest for CreateThingTypeInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "tags")]
+            tags: Option<Vec<Tag>>,
+            #[serde(default, rename = "thingTypeProperties")]
+            thing_type_properties: Option<ThingTypeProperties>,
+        }
+        let mut body: Body = req.json_body()?;
+        let tags: Option<Vec<Tag>> = body.tags.take();
+        let thing_type_name: Option<String> = req.label::<String>("thingTypeName")?;
+        let thing_type_properties: Option<ThingTypeProperties> = body.thing_type_properties.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &tags {
+            let lp: &str = "tags";
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        v.required("thingTypeName", thing_type_name.is_some());
+        if let Some(x) = &thing_type_name {
+            v.string("thingTypeName", x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &thing_type_properties {
+            x.validate("thingTypeProperties", v);
+        }
+        validation.finish()?;
+        Ok(Self {
+            tags,
+            thing_type_name: thing_type_name.unwrap_or_default(),
+            thing_type_properties,
+        })
+    }
+}
+
+/// The response of `CreateThingType`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CreateThingTypeOutput {
+    #[serde(rename = "thingTypeArn", skip_serializing_if = "Option::is_none")]
+    pub thing_type_arn: Option<String>,
+    #[serde(rename = "thingTypeId", skip_serializing_if = "Option::is_none")]
+    pub thing_type_id: Option<String>,
+    #[serde(rename = "thingTypeName", skip_serializing_if = "Option::is_none")]
+    pub thing_type_name: Option<String>,
+}
+
+impl IntoReply for CreateThingTypeOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `DeleteThing` (`DELETE /things/{thingName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteThingInput {
@@ -2713,6 +2795,76 @@ impl FromRequest for DeleteThingInput {
 pub struct DeleteThingOutput {}
 
 impl IntoReply for DeleteThingOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DeleteThingType` (`DELETE /thing-types/{thingTypeName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteThingTypeInput {
+    pub thing_type_name: String,
+}
+
+impl FromRequest for DeleteThingTypeInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let thing_type_name: Option<String> = req.label::<String>("thingTypeName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("thingTypeName", thing_type_name.is_some());
+        if let Some(x) = &thing_type_name {
+            v.string("thingTypeName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { thing_type_name: thing_type_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `DeleteThingType`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeleteThingTypeOutput {}
+
+impl IntoReply for DeleteThingTypeOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DeprecateThingType` (`POST /thing-types/{thingTypeName}/deprecate`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeprecateThingTypeInput {
+    pub thing_type_name: String,
+    pub undo_deprecate: Option<bool>,
+}
+
+impl FromRequest for DeprecateThingTypeInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "undoDeprecate")]
+            undo_deprecate: Option<bool>,
+        }
+        let mut body: Body = req.json_body()?;
+        let thing_type_name: Option<String> = req.label::<String>("thingTypeName")?;
+        let undo_deprecate: Option<bool> = body.undo_deprecate.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("thingTypeName", thing_type_name.is_some());
+        if let Some(x) = &thing_type_name {
+            v.string("thingTypeName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { thing_type_name: thing_type_name.unwrap_or_default(), undo_deprecate })
+    }
+}
+
+/// The response of `DeprecateThingType`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeprecateThingTypeOutput {}
+
+impl IntoReply for DeprecateThingTypeOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -2767,6 +2919,125 @@ impl IntoReply for DescribeThingOutput {
     }
 }
 
+/// The decoded request of `DescribeThingType` (`GET /thing-types/{thingTypeName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeThingTypeInput {
+    pub thing_type_name: String,
+}
+
+impl FromRequest for DescribeThingTypeInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let thing_type_name: Option<String> = req.label::<String>("thingTypeName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("thingTypeName", thing_type_name.is_some());
+        if let Some(x) = &thing_type_name {
+            v.string("thingTypeName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { thing_type_name: thing_type_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `DescribeThingType`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DescribeThingTypeOutput {
+    #[serde(rename = "thingTypeArn", skip_serializing_if = "Option::is_none")]
+    pub thing_type_arn: Option<String>,
+    #[serde(rename = "thingTypeId", skip_serializing_if = "Option::is_none")]
+    pub thing_type_id: Option<String>,
+    #[serde(rename = "thingTypeMetadata", skip_serializing_if = "Option::is_none")]
+    pub thing_type_metadata: Option<ThingTypeMetadata>,
+    #[serde(rename = "thingTypeName", skip_serializing_if = "Option::is_none")]
+    pub thing_type_name: Option<String>,
+    #[serde(rename = "thingTypeProperties", skip_serializing_if = "Option::is_none")]
+    pub thing_type_properties: Option<ThingTypeProperties>,
+}
+
+impl IntoReply for DescribeThingTypeOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListTagsForResource` (`GET /tags`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListTagsForResourceInput {
+    pub next_token: Option<String>,
+    pub resource_arn: String,
+}
+
+impl FromRequest for ListTagsForResourceInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let resource_arn: Option<String> = req.query::<String>("resourceArn")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("resourceArn", resource_arn.is_some());
+        validation.finish()?;
+        Ok(Self { next_token, resource_arn: resource_arn.unwrap_or_default() })
+    }
+}
+
+/// The response of `ListTagsForResource`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListTagsForResourceOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl IntoReply for ListTagsForResourceOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListThingTypes` (`GET /thing-types`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListThingTypesInput {
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub thing_type_name: Option<String>,
+}
+
+impl FromRequest for ListThingTypesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let max_results: Option<i32> = req.query::<i32>("maxResults")?;
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let thing_type_name: Option<String> = req.query::<String>("thingTypeName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &max_results {
+            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+        }
+        if let Some(x) = &thing_type_name {
+            v.string("thingTypeName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { max_results, next_token, thing_type_name })
+    }
+}
+
+/// The response of `ListThingTypes`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListThingTypesOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "thingTypes", skip_serializing_if = "Option::is_none")]
+    pub thing_types: Option<Vec<ThingTypeDefinition>>,
+}
+
+impl IntoReply for ListThingTypesOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `ListThings` (`GET /things`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListThingsInput {
@@ -2790,13 +3061,13 @@ impl FromRequest for ListThingsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &attribute_name {
-            v.string("attributeName", x, CONSTRAINTS_1);
+            v.string("attributeName", x, CONSTRAINTS_2);
         }
         if let Some(x) = &attribute_value {
-            v.string("attributeValue", x, CONSTRAINTS_2);
+            v.string("attributeValue", x, CONSTRAINTS_3);
         }
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_3);
+            v.number("maxResults", *x as f64, CONSTRAINTS_1);
         }
         if let Some(x) = &thing_type_name {
             v.string("thingTypeName", x, CONSTRAINTS_0);
@@ -2823,6 +3094,99 @@ pub struct ListThingsOutput {
 }
 
 impl IntoReply for ListThingsOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `TagResource` (`POST /tags`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagResourceInput {
+    pub resource_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromRequest for TagResourceInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "resourceArn")]
+            resource_arn: Option<String>,
+            #[serde(default, rename = "tags")]
+            tags: Option<Vec<Tag>>,
+        }
+        let mut body: Body = req.json_body()?;
+        let resource_arn: Option<String> = body.resource_arn.take();
+        let tags: Option<Vec<Tag>> = body.tags.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("resourceArn", resource_arn.is_some());
+        v.required("tags", tags.is_some());
+        if let Some(x) = &tags {
+            let lp: &str = "tags";
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        validation.finish()?;
+        Ok(Self { resource_arn: resource_arn.unwrap_or_default(), tags: tags.unwrap_or_default() })
+    }
+}
+
+/// The response of `TagResource`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct TagResourceOutput {}
+
+impl IntoReply for TagResourceOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `UntagResource` (`POST /untag`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UntagResourceInput {
+    pub resource_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromRequest for UntagResourceInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "resourceArn")]
+            resource_arn: Option<String>,
+            #[serde(default, rename = "tagKeys")]
+            tag_keys: Option<Vec<String>>,
+        }
+        let mut body: Body = req.json_body()?;
+        let resource_arn: Option<String> = body.resource_arn.take();
+        let tag_keys: Option<Vec<String>> = body.tag_keys.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("resourceArn", resource_arn.is_some());
+        v.required("tagKeys", tag_keys.is_some());
+        if let Some(x) = &tag_keys {
+            let lp: &str = "tagKeys";
+            for (i, item) in x.iter().enumerate() {
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_4);
+            }
+        }
+        validation.finish()?;
+        Ok(Self {
+            resource_arn: resource_arn.unwrap_or_default(),
+            tag_keys: tag_keys.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `UntagResource`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UntagResourceOutput {}
+
+impl IntoReply for UntagResourceOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -2905,8 +3269,75 @@ impl AttributePayload {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.attributes {
-            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_1);
-            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_2);
+            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_2);
+            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_3);
+        }
+    }
+}
+
+/// Shape `Mqtt5Configuration`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Mqtt5Configuration {
+    #[serde(default, rename = "propagatingAttributes", skip_serializing_if = "Option::is_none")]
+    pub propagating_attributes: Option<Vec<PropagatingAttribute>>,
+}
+
+impl Mqtt5Configuration {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.propagating_attributes {
+            let lp: &str = &Validation::join(path, "propagatingAttributes");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+    }
+}
+
+/// Shape `PropagatingAttribute`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PropagatingAttribute {
+    #[serde(default, rename = "connectionAttribute", skip_serializing_if = "Option::is_none")]
+    pub connection_attribute: Option<String>,
+    #[serde(default, rename = "thingAttribute", skip_serializing_if = "Option::is_none")]
+    pub thing_attribute: Option<String>,
+    #[serde(default, rename = "userPropertyKey", skip_serializing_if = "Option::is_none")]
+    pub user_property_key: Option<String>,
+}
+
+impl PropagatingAttribute {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.connection_attribute {
+            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_5);
+        }
+        if let Some(x) = &self.thing_attribute {
+            v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_2);
+        }
+        if let Some(x) = &self.user_property_key {
+            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_6);
+        }
+    }
+}
+
+/// Shape `Tag`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Tag {
+    #[serde(rename = "Key")]
+    pub key: String,
+    #[serde(default, rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl Tag {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.key;
+            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_4);
+        }
+        if let Some(x) = &self.value {
+            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_7);
         }
     }
 }
@@ -2930,14 +3361,87 @@ impl ThingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.attributes {
-            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_1);
-            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_2);
+            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_2);
+            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_3);
         }
         if let Some(x) = &self.thing_name {
             v.string(&Validation::join(path, "thingName"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.thing_type_name {
             v.string(&Validation::join(path, "thingTypeName"), x, CONSTRAINTS_0);
+        }
+    }
+}
+
+/// Shape `ThingTypeDefinition`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThingTypeDefinition {
+    #[serde(default, rename = "thingTypeArn", skip_serializing_if = "Option::is_none")]
+    pub thing_type_arn: Option<String>,
+    #[serde(default, rename = "thingTypeMetadata", skip_serializing_if = "Option::is_none")]
+    pub thing_type_metadata: Option<ThingTypeMetadata>,
+    #[serde(default, rename = "thingTypeName", skip_serializing_if = "Option::is_none")]
+    pub thing_type_name: Option<String>,
+    #[serde(default, rename = "thingTypeProperties", skip_serializing_if = "Option::is_none")]
+    pub thing_type_properties: Option<ThingTypeProperties>,
+}
+
+impl ThingTypeDefinition {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.thing_type_metadata {
+            x.validate(&Validation::join(path, "thingTypeMetadata"), v);
+        }
+        if let Some(x) = &self.thing_type_name {
+            v.string(&Validation::join(path, "thingTypeName"), x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &self.thing_type_properties {
+            x.validate(&Validation::join(path, "thingTypeProperties"), v);
+        }
+    }
+}
+
+/// Shape `ThingTypeMetadata`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThingTypeMetadata {
+    #[serde(default, rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(default, rename = "deprecated", skip_serializing_if = "Option::is_none")]
+    pub deprecated: Option<bool>,
+    #[serde(default, rename = "deprecationDate", skip_serializing_if = "Option::is_none")]
+    pub deprecation_date: Option<Timestamp>,
+}
+
+impl ThingTypeMetadata {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `ThingTypeProperties`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThingTypeProperties {
+    #[serde(default, rename = "mqtt5Configuration", skip_serializing_if = "Option::is_none")]
+    pub mqtt5_configuration: Option<Mqtt5Configuration>,
+    #[serde(default, rename = "searchableAttributes", skip_serializing_if = "Option::is_none")]
+    pub searchable_attributes: Option<Vec<String>>,
+    #[serde(default, rename = "thingTypeDescription", skip_serializing_if = "Option::is_none")]
+    pub thing_type_description: Option<String>,
+}
+
+impl ThingTypeProperties {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.mqtt5_configuration {
+            x.validate(&Validation::join(path, "mqtt5Configuration"), v);
+        }
+        if let Some(x) = &self.searchable_attributes {
+            let lp: &str = &Validation::join(path, "searchableAttributes");
+            for (i, item) in x.iter().enumerate() {
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_2);
+            }
+        }
+        if let Some(x) = &self.thing_type_description {
+            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_8);
         }
     }
 }
@@ -3405,13 +3909,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("CreateThingGroup")) }
     }
 
-    /// `CreateThingType` (no typed bindings yet).
+    /// `CreateThingType`.
     fn create_thing_type(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: CreateThingTypeInput,
+    ) -> impl Future<Output = Result<CreateThingTypeOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateThingType")) }
     }
 
@@ -3755,13 +4259,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DeleteThingGroup")) }
     }
 
-    /// `DeleteThingType` (no typed bindings yet).
+    /// `DeleteThingType`.
     fn delete_thing_type(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeleteThingTypeInput,
+    ) -> impl Future<Output = Result<DeleteThingTypeOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteThingType")) }
     }
 
@@ -3795,13 +4299,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DeleteV2LoggingLevel")) }
     }
 
-    /// `DeprecateThingType` (no typed bindings yet).
+    /// `DeprecateThingType`.
     fn deprecate_thing_type(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeprecateThingTypeInput,
+    ) -> impl Future<Output = Result<DeprecateThingTypeOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeprecateThingType")) }
     }
 
@@ -4145,13 +4649,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DescribeThingRegistrationTask")) }
     }
 
-    /// `DescribeThingType` (no typed bindings yet).
+    /// `DescribeThingType`.
     fn describe_thing_type(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DescribeThingTypeInput,
+    ) -> impl Future<Output = Result<DescribeThingTypeOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeThingType")) }
     }
 
@@ -4925,13 +5429,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListStreams")) }
     }
 
-    /// `ListTagsForResource` (no typed bindings yet).
+    /// `ListTagsForResource`.
     fn list_tags_for_resource(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListTagsForResourceInput,
+    ) -> impl Future<Output = Result<ListTagsForResourceOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListTagsForResource")) }
     }
 
@@ -5015,13 +5519,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListThingRegistrationTasks")) }
     }
 
-    /// `ListThingTypes` (no typed bindings yet).
+    /// `ListThingTypes`.
     fn list_thing_types(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListThingTypesInput,
+    ) -> impl Future<Output = Result<ListThingTypesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListThingTypes")) }
     }
 
@@ -5295,13 +5799,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("StopThingRegistrationTask")) }
     }
 
-    /// `TagResource` (no typed bindings yet).
+    /// `TagResource`.
     fn tag_resource(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: TagResourceInput,
+    ) -> impl Future<Output = Result<TagResourceOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("TagResource")) }
     }
 
@@ -5335,13 +5839,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("TransferCertificate")) }
     }
 
-    /// `UntagResource` (no typed bindings yet).
+    /// `UntagResource`.
     fn untag_resource(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: UntagResourceInput,
+    ) -> impl Future<Output = Result<UntagResourceOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UntagResource")) }
     }
 
@@ -5733,7 +6237,10 @@ pub async fn dispatch<A: IotApi>(
             Ok(api.create_thing(ctx, input).await?.into_reply().with_default_status(200))
         }
         Operation::CreateThingGroup => api.create_thing_group(ctx, req).await,
-        Operation::CreateThingType => api.create_thing_type(ctx, req).await,
+        Operation::CreateThingType => {
+            let input = CreateThingTypeInput::from_request(&req)?;
+            Ok(api.create_thing_type(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::CreateTopicRule => api.create_topic_rule(ctx, req).await,
         Operation::CreateTopicRuleDestination => api.create_topic_rule_destination(ctx, req).await,
         Operation::DeleteAccountAuditConfiguration => {
@@ -5775,11 +6282,17 @@ pub async fn dispatch<A: IotApi>(
             Ok(api.delete_thing(ctx, input).await?.into_reply().with_default_status(200))
         }
         Operation::DeleteThingGroup => api.delete_thing_group(ctx, req).await,
-        Operation::DeleteThingType => api.delete_thing_type(ctx, req).await,
+        Operation::DeleteThingType => {
+            let input = DeleteThingTypeInput::from_request(&req)?;
+            Ok(api.delete_thing_type(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DeleteTopicRule => api.delete_topic_rule(ctx, req).await,
         Operation::DeleteTopicRuleDestination => api.delete_topic_rule_destination(ctx, req).await,
         Operation::DeleteV2LoggingLevel => api.delete_v2_logging_level(ctx, req).await,
-        Operation::DeprecateThingType => api.deprecate_thing_type(ctx, req).await,
+        Operation::DeprecateThingType => {
+            let input = DeprecateThingTypeInput::from_request(&req)?;
+            Ok(api.deprecate_thing_type(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DescribeAccountAuditConfiguration => {
             api.describe_account_audit_configuration(ctx, req).await
         }
@@ -5831,7 +6344,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::DescribeThingRegistrationTask => {
             api.describe_thing_registration_task(ctx, req).await
         }
-        Operation::DescribeThingType => api.describe_thing_type(ctx, req).await,
+        Operation::DescribeThingType => {
+            let input = DescribeThingTypeInput::from_request(&req)?;
+            Ok(api.describe_thing_type(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DetachPolicy => api.detach_policy(ctx, req).await,
         Operation::DetachPrincipalPolicy => api.detach_principal_policy(ctx, req).await,
         Operation::DetachSecurityProfile => api.detach_security_profile(ctx, req).await,
@@ -5927,7 +6443,10 @@ pub async fn dispatch<A: IotApi>(
             api.list_security_profiles_for_target(ctx, req).await
         }
         Operation::ListStreams => api.list_streams(ctx, req).await,
-        Operation::ListTagsForResource => api.list_tags_for_resource(ctx, req).await,
+        Operation::ListTagsForResource => {
+            let input = ListTagsForResourceInput::from_request(&req)?;
+            Ok(api.list_tags_for_resource(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListTargetsForPolicy => api.list_targets_for_policy(ctx, req).await,
         Operation::ListTargetsForSecurityProfile => {
             api.list_targets_for_security_profile(ctx, req).await
@@ -5940,7 +6459,10 @@ pub async fn dispatch<A: IotApi>(
             api.list_thing_registration_task_reports(ctx, req).await
         }
         Operation::ListThingRegistrationTasks => api.list_thing_registration_tasks(ctx, req).await,
-        Operation::ListThingTypes => api.list_thing_types(ctx, req).await,
+        Operation::ListThingTypes => {
+            let input = ListThingTypesInput::from_request(&req)?;
+            Ok(api.list_thing_types(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListThings => {
             let input = ListThingsInput::from_request(&req)?;
             Ok(api.list_things(ctx, input).await?.into_reply().with_default_status(200))
@@ -5981,11 +6503,17 @@ pub async fn dispatch<A: IotApi>(
         Operation::StartOnDemandAuditTask => api.start_on_demand_audit_task(ctx, req).await,
         Operation::StartThingRegistrationTask => api.start_thing_registration_task(ctx, req).await,
         Operation::StopThingRegistrationTask => api.stop_thing_registration_task(ctx, req).await,
-        Operation::TagResource => api.tag_resource(ctx, req).await,
+        Operation::TagResource => {
+            let input = TagResourceInput::from_request(&req)?;
+            Ok(api.tag_resource(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::TestAuthorization => api.test_authorization(ctx, req).await,
         Operation::TestInvokeAuthorizer => api.test_invoke_authorizer(ctx, req).await,
         Operation::TransferCertificate => api.transfer_certificate(ctx, req).await,
-        Operation::UntagResource => api.untag_resource(ctx, req).await,
+        Operation::UntagResource => {
+            let input = UntagResourceInput::from_request(&req)?;
+            Ok(api.untag_resource(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::UpdateAccountAuditConfiguration => {
             api.update_account_audit_configuration(ctx, req).await
         }

@@ -1,5 +1,6 @@
-//! The thing registry: things now; thing types and groups join it later.
+//! The thing registry: things and thing types; thing groups join it later.
 
+pub mod thing_types;
 pub mod things;
 
 use super::StoreError;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::RegistryError;
+use super::thing_types::check_associable;
 use crate::domain::{Clock, IdGen, Millis, Scope, Store, StoreError};
 
 /// Attributes a thing may have without a thing type (guide L3109-3110).
@@ -111,12 +112,6 @@ fn check_attribute_count(
     Ok(())
 }
 
-/// Thing types are not in the registry yet, so no thing can name one (guide L3195-3211:
-/// the type must exist).
-fn check_type_exists(type_name: &str) -> Result<(), RegistryError> {
-    Err(RegistryError::NotFound(format!("Thing type {type_name} does not exist.")))
-}
-
 fn check_version(thing: &Thing, expected: Option<i64>) -> Result<(), RegistryError> {
     match expected {
         Some(v) if v != thing.version => Err(RegistryError::VersionConflict(format!(
@@ -131,12 +126,12 @@ impl<S: Store> Things<'_, S> {
     /// CreateThing. Repeating a create with the same configuration returns the
     /// existing thing; a different configuration is a conflict.
     pub fn create(&self, scope: &Scope, new: NewThing) -> Result<Thing, RegistryError> {
-        if let Some(t) = &new.type_name {
-            check_type_exists(t)?;
-        }
         let attributes = new.attributes;
         check_attribute_count(&attributes, new.type_name.as_deref())?;
         self.store.write(|tx| {
+            if let Some(t) = &new.type_name {
+                check_associable(tx, scope, t)?;
+            }
             if let Some(existing) = tx.thing(scope, &new.name)? {
                 if existing.type_name == new.type_name && existing.attributes == attributes {
                     return Ok(existing);
@@ -172,17 +167,17 @@ impl<S: Store> Things<'_, S> {
                 "Cannot specify thingTypeName and removeThingType at the same time.".to_owned(),
             ));
         }
-        if let Some(t) = &update.type_name {
-            check_type_exists(t)?;
-        }
         self.store.write(|tx| {
             let mut thing =
                 tx.thing(scope, &update.name)?.ok_or_else(|| not_found(&update.name))?;
             check_version(&thing, update.expected_version)?;
             if update.remove_type {
                 thing.type_name = None;
-            } else if update.type_name.is_some() {
-                thing.type_name = update.type_name;
+            } else if let Some(t) = update.type_name.filter(|t| thing.type_name.as_ref() != Some(t))
+            {
+                // Only a new association is refused for a deprecated type.
+                check_associable(tx, scope, &t)?;
+                thing.type_name = Some(t);
             }
             if let Some(change) = update.attributes {
                 if !change.merge {
