@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod pki;
 pub mod registry;
+pub mod security;
 pub mod store;
 pub mod tags;
 

@@ -1,0 +1,4 @@
+//! Security and identity: X.509 certificates and AWS IoT policies with their engine.
+
+pub mod policy;
+pub mod x509;

@@ -1,0 +1,1 @@
+//! AWS IoT policies: document grammar and the evaluation engine.

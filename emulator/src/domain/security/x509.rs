@@ -1,0 +1,1 @@
+//! X.509 for the emulator: certificate ids, parsing, issuing and verifying.
