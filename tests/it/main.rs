@@ -4,5 +4,6 @@
 mod edge;
 mod operator;
 mod support;
+mod thing_groups;
 mod thing_types;
 mod things_sdk;

@@ -3,16 +3,23 @@
 //! service's modeled errors. Every other operation keeps the generated 501.
 
 use super::generated::iot::{
-    CreateThingInput, CreateThingOutput, CreateThingTypeInput, CreateThingTypeOutput,
-    DeleteThingInput, DeleteThingOutput, DeleteThingTypeInput, DeleteThingTypeOutput,
-    DeprecateThingTypeInput, DeprecateThingTypeOutput, DescribeThingInput, DescribeThingOutput,
-    DescribeThingTypeInput, DescribeThingTypeOutput, ErrorCode, IotApi, ListTagsForResourceInput,
-    ListTagsForResourceOutput, ListThingTypesInput, ListThingTypesOutput, ListThingsInput,
-    ListThingsOutput, TagResourceInput, TagResourceOutput, UntagResourceInput, UntagResourceOutput,
+    AddThingToThingGroupInput, AddThingToThingGroupOutput, CreateThingGroupInput,
+    CreateThingGroupOutput, CreateThingInput, CreateThingOutput, CreateThingTypeInput,
+    CreateThingTypeOutput, DeleteThingGroupInput, DeleteThingGroupOutput, DeleteThingInput,
+    DeleteThingOutput, DeleteThingTypeInput, DeleteThingTypeOutput, DeprecateThingTypeInput,
+    DeprecateThingTypeOutput, DescribeThingGroupInput, DescribeThingGroupOutput,
+    DescribeThingInput, DescribeThingOutput, DescribeThingTypeInput, DescribeThingTypeOutput,
+    ErrorCode, IotApi, ListTagsForResourceInput, ListTagsForResourceOutput,
+    ListThingGroupsForThingInput, ListThingGroupsForThingOutput, ListThingGroupsInput,
+    ListThingGroupsOutput, ListThingTypesInput, ListThingTypesOutput, ListThingsInThingGroupInput,
+    ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput,
+    RemoveThingFromThingGroupInput, RemoveThingFromThingGroupOutput, TagResourceInput,
+    TagResourceOutput, UntagResourceInput, UntagResourceOutput, UpdateThingGroupInput,
+    UpdateThingGroupOutput, UpdateThingGroupsForThingInput, UpdateThingGroupsForThingOutput,
     UpdateThingInput, UpdateThingOutput,
 };
 use super::wire::{ApiError, RequestContext};
-use super::{tags, thing_types, things};
+use super::{tags, thing_groups, thing_types, things};
 use crate::app::App;
 use crate::domain::registry::RegistryError;
 
@@ -131,5 +138,85 @@ impl IotApi for App {
         input: ListTagsForResourceInput,
     ) -> Result<ListTagsForResourceOutput, ApiError> {
         tags::list_tags_for_resource(self, ctx, input)
+    }
+
+    async fn add_thing_to_thing_group(
+        &self,
+        ctx: &RequestContext,
+        input: AddThingToThingGroupInput,
+    ) -> Result<AddThingToThingGroupOutput, ApiError> {
+        thing_groups::add_thing_to_thing_group(self, ctx, input)
+    }
+
+    async fn create_thing_group(
+        &self,
+        ctx: &RequestContext,
+        input: CreateThingGroupInput,
+    ) -> Result<CreateThingGroupOutput, ApiError> {
+        thing_groups::create_thing_group(self, ctx, input)
+    }
+
+    async fn delete_thing_group(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteThingGroupInput,
+    ) -> Result<DeleteThingGroupOutput, ApiError> {
+        thing_groups::delete_thing_group(self, ctx, input)
+    }
+
+    async fn describe_thing_group(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeThingGroupInput,
+    ) -> Result<DescribeThingGroupOutput, ApiError> {
+        thing_groups::describe_thing_group(self, ctx, input)
+    }
+
+    async fn list_thing_groups(
+        &self,
+        ctx: &RequestContext,
+        input: ListThingGroupsInput,
+    ) -> Result<ListThingGroupsOutput, ApiError> {
+        thing_groups::list_thing_groups(self, ctx, input)
+    }
+
+    async fn list_thing_groups_for_thing(
+        &self,
+        ctx: &RequestContext,
+        input: ListThingGroupsForThingInput,
+    ) -> Result<ListThingGroupsForThingOutput, ApiError> {
+        thing_groups::list_thing_groups_for_thing(self, ctx, input)
+    }
+
+    async fn list_things_in_thing_group(
+        &self,
+        ctx: &RequestContext,
+        input: ListThingsInThingGroupInput,
+    ) -> Result<ListThingsInThingGroupOutput, ApiError> {
+        thing_groups::list_things_in_thing_group(self, ctx, input)
+    }
+
+    async fn remove_thing_from_thing_group(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveThingFromThingGroupInput,
+    ) -> Result<RemoveThingFromThingGroupOutput, ApiError> {
+        thing_groups::remove_thing_from_thing_group(self, ctx, input)
+    }
+
+    async fn update_thing_group(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateThingGroupInput,
+    ) -> Result<UpdateThingGroupOutput, ApiError> {
+        thing_groups::update_thing_group(self, ctx, input)
+    }
+
+    async fn update_thing_groups_for_thing(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateThingGroupsForThingInput,
+    ) -> Result<UpdateThingGroupsForThingOutput, ApiError> {
+        thing_groups::update_thing_groups_for_thing(self, ctx, input)
     }
 }

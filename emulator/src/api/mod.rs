@@ -14,6 +14,7 @@ mod data;
 mod iot;
 mod paging;
 mod tags;
+mod thing_groups;
 mod thing_types;
 mod things;
 

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::pki::CaRecords;
+use super::registry::thing_groups::ThingGroupRecords;
 use super::registry::thing_types::ThingTypeRecords;
 use super::registry::things::ThingRecords;
 use super::tags::TagRecords;
@@ -22,9 +23,12 @@ impl std::error::Error for StoreError {}
 
 /// Everything one transaction can read and write; each resource group adds its
 /// record trait here.
-pub trait Tx: ThingRecords + ThingTypeRecords + TagRecords + CaRecords {}
+pub trait Tx: ThingRecords + ThingTypeRecords + ThingGroupRecords + TagRecords + CaRecords {}
 
-impl<T: ThingRecords + ThingTypeRecords + TagRecords + CaRecords> Tx for T {}
+impl<T> Tx for T where
+    T: ThingRecords + ThingTypeRecords + ThingGroupRecords + TagRecords + CaRecords
+{
+}
 
 /// The store of record. `write` runs `f` in one transaction that commits only when
 /// `f` returns `Ok`, so every mutation is all or nothing.

@@ -29,6 +29,7 @@ fn resource_exists(tx: &dyn Tx, scope: &Scope, arn: &str) -> Result<bool, StoreE
     let Some((kind, name)) = resource.split_once('/') else { return Ok(false) };
     Ok(match kind {
         "thingtype" => tx.thing_type(scope, name)?.is_some(),
+        "thinggroup" => tx.thing_group(scope, name)?.is_some(),
         _ => false,
     })
 }

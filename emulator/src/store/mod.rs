@@ -4,6 +4,7 @@
 
 mod ca;
 mod tags;
+mod thing_groups;
 mod thing_types;
 mod things;
 
@@ -15,8 +16,11 @@ use rusqlite::{Connection, OpenFlags};
 use crate::domain::{Store, StoreError, Tx};
 
 /// Migrations in order; `PRAGMA user_version` counts the ones applied.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_thing_types.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_thing_types.sql"),
+    include_str!("migrations/0003_thing_groups.sql"),
+];
 
 /// Tables that `reset` keeps: the root CA must survive so devices keep trusting it.
 const KEPT_ON_RESET: &[&str] = &["meta"];

@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot` (signing name `iot`), from botocore botocore==1.44.8:
-//! 272 operations, 13 with typed bindings.
+//! 272 operations, 23 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -638,7 +638,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PUT",
         uri: "/thing-groups/addThingToThingGroup",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "AssociateSbomWithPackageVersion",
@@ -939,7 +939,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/thing-groups/{thingGroupName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "CreateThingType",
@@ -1184,7 +1184,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/thing-groups/{thingGroupName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DeleteThingType",
@@ -1450,7 +1450,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/thing-groups/{thingGroupName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DescribeThingRegistrationTask",
@@ -2025,14 +2025,14 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/thing-groups",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListThingGroupsForThing",
         method: "GET",
         uri: "/things/{thingName}/thing-groups",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListThingPrincipals",
@@ -2088,7 +2088,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/thing-groups/{thingGroupName}/things",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListTopicRuleDestinations",
@@ -2172,7 +2172,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PUT",
         uri: "/thing-groups/removeThingFromThingGroup",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ReplaceTopicRule",
@@ -2487,14 +2487,14 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PATCH",
         uri: "/thing-groups/{thingGroupName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "UpdateThingGroupsForThing",
         method: "PUT",
         uri: "/thing-groups/updateThingGroupsForThing",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "UpdateThingType",
@@ -2637,6 +2637,67 @@ impl ModeledError for ErrorCode {
     }
 }
 
+/// The decoded request of `AddThingToThingGroup` (`PUT /thing-groups/addThingToThingGroup`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddThingToThingGroupInput {
+    pub override_dynamic_groups: Option<bool>,
+    pub thing_arn: Option<String>,
+    pub thing_group_arn: Option<String>,
+    pub thing_group_name: Option<String>,
+    pub thing_name: Option<String>,
+}
+
+impl FromRequest for AddThingToThingGroupInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "overrideDynamicGroups")]
+            override_dynamic_groups: Option<bool>,
+            #[serde(default, rename = "thingArn")]
+            thing_arn: Option<String>,
+            #[serde(default, rename = "thingGroupArn")]
+            thing_group_arn: Option<String>,
+            #[serde(default, rename = "thingGroupName")]
+            thing_group_name: Option<String>,
+            #[serde(default, rename = "thingName")]
+            thing_name: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let override_dynamic_groups: Option<bool> = body.override_dynamic_groups.take();
+        let thing_arn: Option<String> = body.thing_arn.take();
+        let thing_group_arn: Option<String> = body.thing_group_arn.take();
+        let thing_group_name: Option<String> = body.thing_group_name.take();
+        let thing_name: Option<String> = body.thing_name.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &thing_group_name {
+            v.string("thingGroupName", x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self {
+            override_dynamic_groups,
+            thing_arn,
+            thing_group_arn,
+            thing_group_name,
+            thing_name,
+        })
+    }
+}
+
+/// The response of `AddThingToThingGroup`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AddThingToThingGroupOutput {}
+
+impl IntoReply for AddThingToThingGroupOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `CreateThing` (`POST /things/{thingName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateThingInput {
@@ -2699,6 +2760,78 @@ pub struct CreateThingOutput {
 }
 
 impl IntoReply for CreateThingOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `CreateThingGroup` (`POST /thing-groups/{thingGroupName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateThingGroupInput {
+    pub parent_group_name: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub thing_group_name: String,
+    pub thing_group_properties: Option<ThingGroupProperties>,
+}
+
+impl FromRequest for CreateThingGroupInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "parentGroupName")]
+            parent_group_name: Option<String>,
+            #[serde(default, rename = "tags")]
+            tags: Option<Vec<Tag>>,
+            #[serde(default, rename = "thingGroupProperties")]
+            thing_group_properties: Option<ThingGroupProperties>,
+        }
+        let mut body: Body = req.json_body()?;
+        let parent_group_name: Option<String> = body.parent_group_name.take();
+        let tags: Option<Vec<Tag>> = body.tags.take();
+        let thing_group_name: Option<String> = req.label::<String>("thingGroupName")?;
+        let thing_group_properties: Option<ThingGroupProperties> =
+            body.thing_group_properties.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &parent_group_name {
+            v.string("parentGroupName", x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &tags {
+            let lp: &str = "tags";
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        v.required("thingGroupName", thing_group_name.is_some());
+        if let Some(x) = &thing_group_name {
+            v.string("thingGroupName", x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &thing_group_properties {
+            x.validate("thingGroupProperties", v);
+        }
+        validation.finish()?;
+        Ok(Self {
+            parent_group_name,
+            tags,
+            thing_group_name: thing_group_name.unwrap_or_default(),
+            thing_group_properties,
+        })
+    }
+}
+
+/// The response of `CreateThingGroup`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CreateThingGroupOutput {
+    #[serde(rename = "thingGroupArn", skip_serializing_if = "Option::is_none")]
+    pub thing_group_arn: Option<String>,
+    #[serde(rename = "thingGroupId", skip_serializing_if = "Option::is_none")]
+    pub thing_group_id: Option<String>,
+    #[serde(rename = "thingGroupName", skip_serializing_if = "Option::is_none")]
+    pub thing_group_name: Option<String>,
+}
+
+impl IntoReply for CreateThingGroupOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -2795,6 +2928,39 @@ impl FromRequest for DeleteThingInput {
 pub struct DeleteThingOutput {}
 
 impl IntoReply for DeleteThingOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DeleteThingGroup` (`DELETE /thing-groups/{thingGroupName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteThingGroupInput {
+    pub expected_version: Option<i64>,
+    pub thing_group_name: String,
+}
+
+impl FromRequest for DeleteThingGroupInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let expected_version: Option<i64> = req.query::<i64>("expectedVersion")?;
+        let thing_group_name: Option<String> = req.label::<String>("thingGroupName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("thingGroupName", thing_group_name.is_some());
+        if let Some(x) = &thing_group_name {
+            v.string("thingGroupName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { expected_version, thing_group_name: thing_group_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `DeleteThingGroup`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeleteThingGroupOutput {}
+
+impl IntoReply for DeleteThingGroupOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -2919,6 +3085,58 @@ impl IntoReply for DescribeThingOutput {
     }
 }
 
+/// The decoded request of `DescribeThingGroup` (`GET /thing-groups/{thingGroupName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeThingGroupInput {
+    pub thing_group_name: String,
+}
+
+impl FromRequest for DescribeThingGroupInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let thing_group_name: Option<String> = req.label::<String>("thingGroupName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("thingGroupName", thing_group_name.is_some());
+        if let Some(x) = &thing_group_name {
+            v.string("thingGroupName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { thing_group_name: thing_group_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `DescribeThingGroup`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DescribeThingGroupOutput {
+    #[serde(rename = "indexName", skip_serializing_if = "Option::is_none")]
+    pub index_name: Option<String>,
+    #[serde(rename = "queryString", skip_serializing_if = "Option::is_none")]
+    pub query_string: Option<String>,
+    #[serde(rename = "queryVersion", skip_serializing_if = "Option::is_none")]
+    pub query_version: Option<String>,
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "thingGroupArn", skip_serializing_if = "Option::is_none")]
+    pub thing_group_arn: Option<String>,
+    #[serde(rename = "thingGroupId", skip_serializing_if = "Option::is_none")]
+    pub thing_group_id: Option<String>,
+    #[serde(rename = "thingGroupMetadata", skip_serializing_if = "Option::is_none")]
+    pub thing_group_metadata: Option<ThingGroupMetadata>,
+    #[serde(rename = "thingGroupName", skip_serializing_if = "Option::is_none")]
+    pub thing_group_name: Option<String>,
+    #[serde(rename = "thingGroupProperties", skip_serializing_if = "Option::is_none")]
+    pub thing_group_properties: Option<ThingGroupProperties>,
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl IntoReply for DescribeThingGroupOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `DescribeThingType` (`GET /thing-types/{thingTypeName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescribeThingTypeInput {
@@ -2990,6 +3208,98 @@ pub struct ListTagsForResourceOutput {
 }
 
 impl IntoReply for ListTagsForResourceOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListThingGroups` (`GET /thing-groups`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListThingGroupsInput {
+    pub max_results: Option<i32>,
+    pub name_prefix_filter: Option<String>,
+    pub next_token: Option<String>,
+    pub parent_group: Option<String>,
+    pub recursive: Option<bool>,
+}
+
+impl FromRequest for ListThingGroupsInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let max_results: Option<i32> = req.query::<i32>("maxResults")?;
+        let name_prefix_filter: Option<String> = req.query::<String>("namePrefixFilter")?;
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let parent_group: Option<String> = req.query::<String>("parentGroup")?;
+        let recursive: Option<bool> = req.query::<bool>("recursive")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &max_results {
+            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+        }
+        if let Some(x) = &name_prefix_filter {
+            v.string("namePrefixFilter", x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &parent_group {
+            v.string("parentGroup", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { max_results, name_prefix_filter, next_token, parent_group, recursive })
+    }
+}
+
+/// The response of `ListThingGroups`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListThingGroupsOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "thingGroups", skip_serializing_if = "Option::is_none")]
+    pub thing_groups: Option<Vec<GroupNameAndArn>>,
+}
+
+impl IntoReply for ListThingGroupsOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListThingGroupsForThing` (`GET /things/{thingName}/thing-groups`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListThingGroupsForThingInput {
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub thing_name: String,
+}
+
+impl FromRequest for ListThingGroupsForThingInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let max_results: Option<i32> = req.query::<i32>("maxResults")?;
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let thing_name: Option<String> = req.label::<String>("thingName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &max_results {
+            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+        }
+        v.required("thingName", thing_name.is_some());
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { max_results, next_token, thing_name: thing_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `ListThingGroupsForThing`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListThingGroupsForThingOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "thingGroups", skip_serializing_if = "Option::is_none")]
+    pub thing_groups: Option<Vec<GroupNameAndArn>>,
+}
+
+impl IntoReply for ListThingGroupsForThingOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -3094,6 +3404,107 @@ pub struct ListThingsOutput {
 }
 
 impl IntoReply for ListThingsOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListThingsInThingGroup` (`GET /thing-groups/{thingGroupName}/things`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListThingsInThingGroupInput {
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub recursive: Option<bool>,
+    pub thing_group_name: String,
+}
+
+impl FromRequest for ListThingsInThingGroupInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let max_results: Option<i32> = req.query::<i32>("maxResults")?;
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let recursive: Option<bool> = req.query::<bool>("recursive")?;
+        let thing_group_name: Option<String> = req.label::<String>("thingGroupName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &max_results {
+            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+        }
+        v.required("thingGroupName", thing_group_name.is_some());
+        if let Some(x) = &thing_group_name {
+            v.string("thingGroupName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self {
+            max_results,
+            next_token,
+            recursive,
+            thing_group_name: thing_group_name.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `ListThingsInThingGroup`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListThingsInThingGroupOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "things", skip_serializing_if = "Option::is_none")]
+    pub things: Option<Vec<String>>,
+}
+
+impl IntoReply for ListThingsInThingGroupOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `RemoveThingFromThingGroup` (`PUT /thing-groups/removeThingFromThingGroup`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RemoveThingFromThingGroupInput {
+    pub thing_arn: Option<String>,
+    pub thing_group_arn: Option<String>,
+    pub thing_group_name: Option<String>,
+    pub thing_name: Option<String>,
+}
+
+impl FromRequest for RemoveThingFromThingGroupInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "thingArn")]
+            thing_arn: Option<String>,
+            #[serde(default, rename = "thingGroupArn")]
+            thing_group_arn: Option<String>,
+            #[serde(default, rename = "thingGroupName")]
+            thing_group_name: Option<String>,
+            #[serde(default, rename = "thingName")]
+            thing_name: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let thing_arn: Option<String> = body.thing_arn.take();
+        let thing_group_arn: Option<String> = body.thing_group_arn.take();
+        let thing_group_name: Option<String> = body.thing_group_name.take();
+        let thing_name: Option<String> = body.thing_name.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &thing_group_name {
+            v.string("thingGroupName", x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { thing_arn, thing_group_arn, thing_group_name, thing_name })
+    }
+}
+
+/// The response of `RemoveThingFromThingGroup`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RemoveThingFromThingGroupOutput {}
+
+impl IntoReply for RemoveThingFromThingGroupOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -3256,6 +3667,126 @@ impl IntoReply for UpdateThingOutput {
     }
 }
 
+/// The decoded request of `UpdateThingGroup` (`PATCH /thing-groups/{thingGroupName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateThingGroupInput {
+    pub expected_version: Option<i64>,
+    pub thing_group_name: String,
+    pub thing_group_properties: ThingGroupProperties,
+}
+
+impl FromRequest for UpdateThingGroupInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "expectedVersion")]
+            expected_version: Option<i64>,
+            #[serde(default, rename = "thingGroupProperties")]
+            thing_group_properties: Option<ThingGroupProperties>,
+        }
+        let mut body: Body = req.json_body()?;
+        let expected_version: Option<i64> = body.expected_version.take();
+        let thing_group_name: Option<String> = req.label::<String>("thingGroupName")?;
+        let thing_group_properties: Option<ThingGroupProperties> =
+            body.thing_group_properties.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("thingGroupName", thing_group_name.is_some());
+        if let Some(x) = &thing_group_name {
+            v.string("thingGroupName", x, CONSTRAINTS_0);
+        }
+        v.required("thingGroupProperties", thing_group_properties.is_some());
+        if let Some(x) = &thing_group_properties {
+            x.validate("thingGroupProperties", v);
+        }
+        validation.finish()?;
+        Ok(Self {
+            expected_version,
+            thing_group_name: thing_group_name.unwrap_or_default(),
+            thing_group_properties: thing_group_properties.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `UpdateThingGroup`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UpdateThingGroupOutput {
+    #[serde(rename = "version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl IntoReply for UpdateThingGroupOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `UpdateThingGroupsForThing` (`PUT /thing-groups/updateThingGroupsForThing`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateThingGroupsForThingInput {
+    pub override_dynamic_groups: Option<bool>,
+    pub thing_groups_to_add: Option<Vec<String>>,
+    pub thing_groups_to_remove: Option<Vec<String>>,
+    pub thing_name: Option<String>,
+}
+
+impl FromRequest for UpdateThingGroupsForThingInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "overrideDynamicGroups")]
+            override_dynamic_groups: Option<bool>,
+            #[serde(default, rename = "thingGroupsToAdd")]
+            thing_groups_to_add: Option<Vec<String>>,
+            #[serde(default, rename = "thingGroupsToRemove")]
+            thing_groups_to_remove: Option<Vec<String>>,
+            #[serde(default, rename = "thingName")]
+            thing_name: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let override_dynamic_groups: Option<bool> = body.override_dynamic_groups.take();
+        let thing_groups_to_add: Option<Vec<String>> = body.thing_groups_to_add.take();
+        let thing_groups_to_remove: Option<Vec<String>> = body.thing_groups_to_remove.take();
+        let thing_name: Option<String> = body.thing_name.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &thing_groups_to_add {
+            let lp: &str = "thingGroupsToAdd";
+            for (i, item) in x.iter().enumerate() {
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_0);
+            }
+        }
+        if let Some(x) = &thing_groups_to_remove {
+            let lp: &str = "thingGroupsToRemove";
+            for (i, item) in x.iter().enumerate() {
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_0);
+            }
+        }
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self {
+            override_dynamic_groups,
+            thing_groups_to_add,
+            thing_groups_to_remove,
+            thing_name,
+        })
+    }
+}
+
+/// The response of `UpdateThingGroupsForThing`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UpdateThingGroupsForThingOutput {}
+
+impl IntoReply for UpdateThingGroupsForThingOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// Shape `AttributePayload`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttributePayload {
@@ -3271,6 +3802,24 @@ impl AttributePayload {
         if let Some(x) = &self.attributes {
             v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_2);
             v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_3);
+        }
+    }
+}
+
+/// Shape `GroupNameAndArn`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GroupNameAndArn {
+    #[serde(default, rename = "groupArn", skip_serializing_if = "Option::is_none")]
+    pub group_arn: Option<String>,
+    #[serde(default, rename = "groupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+}
+
+impl GroupNameAndArn {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.group_name {
+            v.string(&Validation::join(path, "groupName"), x, CONSTRAINTS_0);
         }
     }
 }
@@ -3373,6 +3922,53 @@ impl ThingAttribute {
     }
 }
 
+/// Shape `ThingGroupMetadata`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThingGroupMetadata {
+    #[serde(default, rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(default, rename = "parentGroupName", skip_serializing_if = "Option::is_none")]
+    pub parent_group_name: Option<String>,
+    #[serde(default, rename = "rootToParentThingGroups", skip_serializing_if = "Option::is_none")]
+    pub root_to_parent_thing_groups: Option<Vec<GroupNameAndArn>>,
+}
+
+impl ThingGroupMetadata {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.parent_group_name {
+            v.string(&Validation::join(path, "parentGroupName"), x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &self.root_to_parent_thing_groups {
+            let lp: &str = &Validation::join(path, "rootToParentThingGroups");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+    }
+}
+
+/// Shape `ThingGroupProperties`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThingGroupProperties {
+    #[serde(default, rename = "attributePayload", skip_serializing_if = "Option::is_none")]
+    pub attribute_payload: Option<AttributePayload>,
+    #[serde(default, rename = "thingGroupDescription", skip_serializing_if = "Option::is_none")]
+    pub thing_group_description: Option<String>,
+}
+
+impl ThingGroupProperties {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.attribute_payload {
+            x.validate(&Validation::join(path, "attributePayload"), v);
+        }
+        if let Some(x) = &self.thing_group_description {
+            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_8);
+        }
+    }
+}
+
 /// Shape `ThingTypeDefinition`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThingTypeDefinition {
@@ -3469,13 +4065,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("AddThingToBillingGroup")) }
     }
 
-    /// `AddThingToThingGroup` (no typed bindings yet).
+    /// `AddThingToThingGroup`.
     fn add_thing_to_thing_group(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: AddThingToThingGroupInput,
+    ) -> impl Future<Output = Result<AddThingToThingGroupOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AddThingToThingGroup")) }
     }
 
@@ -3899,13 +4495,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("CreateThing")) }
     }
 
-    /// `CreateThingGroup` (no typed bindings yet).
+    /// `CreateThingGroup`.
     fn create_thing_group(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: CreateThingGroupInput,
+    ) -> impl Future<Output = Result<CreateThingGroupOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateThingGroup")) }
     }
 
@@ -4249,13 +4845,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DeleteThing")) }
     }
 
-    /// `DeleteThingGroup` (no typed bindings yet).
+    /// `DeleteThingGroup`.
     fn delete_thing_group(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeleteThingGroupInput,
+    ) -> impl Future<Output = Result<DeleteThingGroupOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteThingGroup")) }
     }
 
@@ -4629,13 +5225,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DescribeThing")) }
     }
 
-    /// `DescribeThingGroup` (no typed bindings yet).
+    /// `DescribeThingGroup`.
     fn describe_thing_group(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DescribeThingGroupInput,
+    ) -> impl Future<Output = Result<DescribeThingGroupOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeThingGroup")) }
     }
 
@@ -5459,23 +6055,23 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListTargetsForSecurityProfile")) }
     }
 
-    /// `ListThingGroups` (no typed bindings yet).
+    /// `ListThingGroups`.
     fn list_thing_groups(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListThingGroupsInput,
+    ) -> impl Future<Output = Result<ListThingGroupsOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListThingGroups")) }
     }
 
-    /// `ListThingGroupsForThing` (no typed bindings yet).
+    /// `ListThingGroupsForThing`.
     fn list_thing_groups_for_thing(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListThingGroupsForThingInput,
+    ) -> impl Future<Output = Result<ListThingGroupsForThingOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListThingGroupsForThing")) }
     }
 
@@ -5549,13 +6145,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListThingsInBillingGroup")) }
     }
 
-    /// `ListThingsInThingGroup` (no typed bindings yet).
+    /// `ListThingsInThingGroup`.
     fn list_things_in_thing_group(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListThingsInThingGroupInput,
+    ) -> impl Future<Output = Result<ListThingsInThingGroupOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListThingsInThingGroup")) }
     }
 
@@ -5669,13 +6265,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("RemoveThingFromBillingGroup")) }
     }
 
-    /// `RemoveThingFromThingGroup` (no typed bindings yet).
+    /// `RemoveThingFromThingGroup`.
     fn remove_thing_from_thing_group(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: RemoveThingFromThingGroupInput,
+    ) -> impl Future<Output = Result<RemoveThingFromThingGroupOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("RemoveThingFromThingGroup")) }
     }
 
@@ -6119,23 +6715,23 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("UpdateThing")) }
     }
 
-    /// `UpdateThingGroup` (no typed bindings yet).
+    /// `UpdateThingGroup`.
     fn update_thing_group(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: UpdateThingGroupInput,
+    ) -> impl Future<Output = Result<UpdateThingGroupOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateThingGroup")) }
     }
 
-    /// `UpdateThingGroupsForThing` (no typed bindings yet).
+    /// `UpdateThingGroupsForThing`.
     fn update_thing_groups_for_thing(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: UpdateThingGroupsForThingInput,
+    ) -> impl Future<Output = Result<UpdateThingGroupsForThingOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateThingGroupsForThing")) }
     }
 
@@ -6180,7 +6776,14 @@ pub async fn dispatch<A: IotApi>(
     match op {
         Operation::AcceptCertificateTransfer => api.accept_certificate_transfer(ctx, req).await,
         Operation::AddThingToBillingGroup => api.add_thing_to_billing_group(ctx, req).await,
-        Operation::AddThingToThingGroup => api.add_thing_to_thing_group(ctx, req).await,
+        Operation::AddThingToThingGroup => {
+            let input = AddThingToThingGroupInput::from_request(&req)?;
+            Ok(api
+                .add_thing_to_thing_group(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::AssociateSbomWithPackageVersion => {
             api.associate_sbom_with_package_version(ctx, req).await
         }
@@ -6236,7 +6839,10 @@ pub async fn dispatch<A: IotApi>(
             let input = CreateThingInput::from_request(&req)?;
             Ok(api.create_thing(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::CreateThingGroup => api.create_thing_group(ctx, req).await,
+        Operation::CreateThingGroup => {
+            let input = CreateThingGroupInput::from_request(&req)?;
+            Ok(api.create_thing_group(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::CreateThingType => {
             let input = CreateThingTypeInput::from_request(&req)?;
             Ok(api.create_thing_type(ctx, input).await?.into_reply().with_default_status(200))
@@ -6281,7 +6887,10 @@ pub async fn dispatch<A: IotApi>(
             let input = DeleteThingInput::from_request(&req)?;
             Ok(api.delete_thing(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::DeleteThingGroup => api.delete_thing_group(ctx, req).await,
+        Operation::DeleteThingGroup => {
+            let input = DeleteThingGroupInput::from_request(&req)?;
+            Ok(api.delete_thing_group(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DeleteThingType => {
             let input = DeleteThingTypeInput::from_request(&req)?;
             Ok(api.delete_thing_type(ctx, input).await?.into_reply().with_default_status(200))
@@ -6340,7 +6949,10 @@ pub async fn dispatch<A: IotApi>(
             let input = DescribeThingInput::from_request(&req)?;
             Ok(api.describe_thing(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::DescribeThingGroup => api.describe_thing_group(ctx, req).await,
+        Operation::DescribeThingGroup => {
+            let input = DescribeThingGroupInput::from_request(&req)?;
+            Ok(api.describe_thing_group(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DescribeThingRegistrationTask => {
             api.describe_thing_registration_task(ctx, req).await
         }
@@ -6451,8 +7063,18 @@ pub async fn dispatch<A: IotApi>(
         Operation::ListTargetsForSecurityProfile => {
             api.list_targets_for_security_profile(ctx, req).await
         }
-        Operation::ListThingGroups => api.list_thing_groups(ctx, req).await,
-        Operation::ListThingGroupsForThing => api.list_thing_groups_for_thing(ctx, req).await,
+        Operation::ListThingGroups => {
+            let input = ListThingGroupsInput::from_request(&req)?;
+            Ok(api.list_thing_groups(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::ListThingGroupsForThing => {
+            let input = ListThingGroupsForThingInput::from_request(&req)?;
+            Ok(api
+                .list_thing_groups_for_thing(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::ListThingPrincipals => api.list_thing_principals(ctx, req).await,
         Operation::ListThingPrincipalsV2 => api.list_thing_principals_v2(ctx, req).await,
         Operation::ListThingRegistrationTaskReports => {
@@ -6468,7 +7090,14 @@ pub async fn dispatch<A: IotApi>(
             Ok(api.list_things(ctx, input).await?.into_reply().with_default_status(200))
         }
         Operation::ListThingsInBillingGroup => api.list_things_in_billing_group(ctx, req).await,
-        Operation::ListThingsInThingGroup => api.list_things_in_thing_group(ctx, req).await,
+        Operation::ListThingsInThingGroup => {
+            let input = ListThingsInThingGroupInput::from_request(&req)?;
+            Ok(api
+                .list_things_in_thing_group(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::ListTopicRuleDestinations => api.list_topic_rule_destinations(ctx, req).await,
         Operation::ListTopicRules => api.list_topic_rules(ctx, req).await,
         Operation::ListV2LoggingLevels => api.list_v2_logging_levels(ctx, req).await,
@@ -6486,7 +7115,14 @@ pub async fn dispatch<A: IotApi>(
         Operation::RemoveThingFromBillingGroup => {
             api.remove_thing_from_billing_group(ctx, req).await
         }
-        Operation::RemoveThingFromThingGroup => api.remove_thing_from_thing_group(ctx, req).await,
+        Operation::RemoveThingFromThingGroup => {
+            let input = RemoveThingFromThingGroupInput::from_request(&req)?;
+            Ok(api
+                .remove_thing_from_thing_group(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::ReplaceTopicRule => api.replace_topic_rule(ctx, req).await,
         Operation::SearchIndex => api.search_index(ctx, req).await,
         Operation::SetDefaultAuthorizer => api.set_default_authorizer(ctx, req).await,
@@ -6548,8 +7184,18 @@ pub async fn dispatch<A: IotApi>(
             let input = UpdateThingInput::from_request(&req)?;
             Ok(api.update_thing(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::UpdateThingGroup => api.update_thing_group(ctx, req).await,
-        Operation::UpdateThingGroupsForThing => api.update_thing_groups_for_thing(ctx, req).await,
+        Operation::UpdateThingGroup => {
+            let input = UpdateThingGroupInput::from_request(&req)?;
+            Ok(api.update_thing_group(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::UpdateThingGroupsForThing => {
+            let input = UpdateThingGroupsForThingInput::from_request(&req)?;
+            Ok(api
+                .update_thing_groups_for_thing(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::UpdateThingType => api.update_thing_type(ctx, req).await,
         Operation::UpdateTopicRuleDestination => api.update_topic_rule_destination(ctx, req).await,
         Operation::ValidateSecurityProfileBehaviors => {

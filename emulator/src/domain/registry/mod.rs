@@ -1,5 +1,6 @@
-//! The thing registry: things and thing types; thing groups join it later.
+//! The thing registry: things, thing types and thing groups.
 
+pub mod thing_groups;
 pub mod thing_types;
 pub mod things;
 

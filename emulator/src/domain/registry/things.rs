@@ -238,7 +238,7 @@ impl<S: Store> Things<'_, S> {
     }
 }
 
-fn not_found(name: &str) -> RegistryError {
+pub(crate) fn not_found(name: &str) -> RegistryError {
     RegistryError::NotFound(format!("Thing {name} cannot be found."))
 }
 

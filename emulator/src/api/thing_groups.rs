@@ -1,0 +1,246 @@
+//! Thing groups: create, describe, update, delete, membership and listings.
+
+use super::generated::iot::{
+    AddThingToThingGroupInput, AddThingToThingGroupOutput, AttributePayload, CreateThingGroupInput,
+    CreateThingGroupOutput, DeleteThingGroupInput, DeleteThingGroupOutput, DescribeThingGroupInput,
+    DescribeThingGroupOutput, GroupNameAndArn, ListThingGroupsForThingInput,
+    ListThingGroupsForThingOutput, ListThingGroupsInput, ListThingGroupsOutput,
+    ListThingsInThingGroupInput, ListThingsInThingGroupOutput, RemoveThingFromThingGroupInput,
+    RemoveThingFromThingGroupOutput, ThingGroupMetadata, ThingGroupProperties,
+    UpdateThingGroupInput, UpdateThingGroupOutput, UpdateThingGroupsForThingInput,
+    UpdateThingGroupsForThingOutput,
+};
+use super::iot::registry_error;
+use super::paging::{decode_token, encode_token, page_size};
+use super::tags::tag_map;
+use super::wire::{ApiError, RequestContext, Timestamp};
+use crate::app::App;
+use crate::domain::Scope;
+use crate::domain::registry::thing_groups::{GroupProperties, GroupQuery, ThingGroups, group_arn};
+use crate::store::SqliteStore;
+
+fn groups(app: &App) -> ThingGroups<'_, SqliteStore> {
+    ThingGroups { store: &app.store, clock: app.clock.as_ref(), ids: app.ids.as_ref() }
+}
+
+fn properties(p: Option<ThingGroupProperties>) -> GroupProperties {
+    let p = p.unwrap_or_default();
+    let payload = p.attribute_payload.unwrap_or_default();
+    GroupProperties {
+        description: p.thing_group_description,
+        attributes: payload.attributes,
+        merge: payload.merge.unwrap_or(false),
+    }
+}
+
+fn name_and_arn(scope: &Scope, name: String) -> GroupNameAndArn {
+    GroupNameAndArn { group_arn: Some(group_arn(scope, &name)), group_name: Some(name) }
+}
+
+/// The resource named either by `name` or by an ARN of `kind` in the caller's scope.
+fn named(
+    scope: &Scope,
+    kind: &str,
+    name: Option<String>,
+    arn: Option<String>,
+) -> Result<String, ApiError> {
+    if let Some(name) = name {
+        return Ok(name);
+    }
+    let Some(arn) = arn else {
+        return Err(ApiError::invalid_request(format!(
+            "Either the {kind} name or its ARN must be given."
+        )));
+    };
+    arn.strip_prefix(&scope.arn(&format!("{kind}/")))
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::invalid_request(format!(
+                "{arn} is not the ARN of a {kind} in this account and region."
+            ))
+        })
+}
+
+pub fn create_thing_group(
+    app: &App,
+    ctx: &RequestContext,
+    input: CreateThingGroupInput,
+) -> Result<CreateThingGroupOutput, ApiError> {
+    let g = groups(app)
+        .create(
+            &ctx.scope,
+            &input.thing_group_name,
+            input.parent_group_name.as_deref(),
+            properties(input.thing_group_properties),
+            &tag_map(input.tags),
+        )
+        .map_err(registry_error)?;
+    Ok(CreateThingGroupOutput {
+        thing_group_arn: Some(g.arn(&ctx.scope)),
+        thing_group_id: Some(g.id),
+        thing_group_name: Some(g.name),
+    })
+}
+
+pub fn describe_thing_group(
+    app: &App,
+    ctx: &RequestContext,
+    input: DescribeThingGroupInput,
+) -> Result<DescribeThingGroupOutput, ApiError> {
+    let d = groups(app).describe(&ctx.scope, &input.thing_group_name).map_err(registry_error)?;
+    let g = d.group;
+    Ok(DescribeThingGroupOutput {
+        thing_group_arn: Some(g.arn(&ctx.scope)),
+        thing_group_id: Some(g.id),
+        thing_group_name: Some(g.name),
+        version: Some(g.version),
+        thing_group_metadata: Some(ThingGroupMetadata {
+            creation_date: Some(Timestamp(g.created_at)),
+            parent_group_name: g.parent,
+            root_to_parent_thing_groups: Some(
+                d.root_to_parent.into_iter().map(|n| name_and_arn(&ctx.scope, n)).collect(),
+            ),
+        }),
+        thing_group_properties: Some(ThingGroupProperties {
+            thing_group_description: g.description,
+            attribute_payload: Some(AttributePayload {
+                attributes: Some(g.attributes),
+                merge: None,
+            }),
+        }),
+        index_name: None,
+        query_string: None,
+        query_version: None,
+        status: None,
+    })
+}
+
+pub fn update_thing_group(
+    app: &App,
+    ctx: &RequestContext,
+    input: UpdateThingGroupInput,
+) -> Result<UpdateThingGroupOutput, ApiError> {
+    let version = groups(app)
+        .update(
+            &ctx.scope,
+            &input.thing_group_name,
+            properties(Some(input.thing_group_properties)),
+            input.expected_version,
+        )
+        .map_err(registry_error)?;
+    Ok(UpdateThingGroupOutput { version: Some(version) })
+}
+
+pub fn delete_thing_group(
+    app: &App,
+    ctx: &RequestContext,
+    input: DeleteThingGroupInput,
+) -> Result<DeleteThingGroupOutput, ApiError> {
+    groups(app)
+        .delete(&ctx.scope, &input.thing_group_name, input.expected_version)
+        .map_err(registry_error)?;
+    Ok(DeleteThingGroupOutput {})
+}
+
+pub fn add_thing_to_thing_group(
+    app: &App,
+    ctx: &RequestContext,
+    input: AddThingToThingGroupInput,
+) -> Result<AddThingToThingGroupOutput, ApiError> {
+    let group = named(&ctx.scope, "thinggroup", input.thing_group_name, input.thing_group_arn)?;
+    let thing = named(&ctx.scope, "thing", input.thing_name, input.thing_arn)?;
+    groups(app).add_thing(&ctx.scope, &group, &thing).map_err(registry_error)?;
+    Ok(AddThingToThingGroupOutput {})
+}
+
+pub fn remove_thing_from_thing_group(
+    app: &App,
+    ctx: &RequestContext,
+    input: RemoveThingFromThingGroupInput,
+) -> Result<RemoveThingFromThingGroupOutput, ApiError> {
+    let group = named(&ctx.scope, "thinggroup", input.thing_group_name, input.thing_group_arn)?;
+    let thing = named(&ctx.scope, "thing", input.thing_name, input.thing_arn)?;
+    groups(app).remove_thing(&ctx.scope, &group, &thing).map_err(registry_error)?;
+    Ok(RemoveThingFromThingGroupOutput {})
+}
+
+pub fn update_thing_groups_for_thing(
+    app: &App,
+    ctx: &RequestContext,
+    input: UpdateThingGroupsForThingInput,
+) -> Result<UpdateThingGroupsForThingOutput, ApiError> {
+    let thing =
+        input.thing_name.ok_or_else(|| ApiError::invalid_request("thingName must be given."))?;
+    groups(app)
+        .update_groups_for_thing(
+            &ctx.scope,
+            &thing,
+            &input.thing_groups_to_add.unwrap_or_default(),
+            &input.thing_groups_to_remove.unwrap_or_default(),
+        )
+        .map_err(registry_error)?;
+    Ok(UpdateThingGroupsForThingOutput {})
+}
+
+pub fn list_things_in_thing_group(
+    app: &App,
+    ctx: &RequestContext,
+    input: ListThingsInThingGroupInput,
+) -> Result<ListThingsInThingGroupOutput, ApiError> {
+    let after = input.next_token.as_deref().map(decode_token).transpose()?;
+    let page = groups(app)
+        .things_in_group(
+            &ctx.scope,
+            &input.thing_group_name,
+            input.recursive.unwrap_or(false),
+            after.as_deref(),
+            page_size(input.max_results),
+        )
+        .map_err(registry_error)?;
+    Ok(ListThingsInThingGroupOutput {
+        things: Some(page.items),
+        next_token: page.next_after.as_deref().map(encode_token),
+    })
+}
+
+pub fn list_thing_groups(
+    app: &App,
+    ctx: &RequestContext,
+    input: ListThingGroupsInput,
+) -> Result<ListThingGroupsOutput, ApiError> {
+    let query = GroupQuery {
+        parent: input.parent_group,
+        recursive: input.recursive.unwrap_or(false),
+        name_prefix: input.name_prefix_filter,
+        after: input.next_token.as_deref().map(decode_token).transpose()?,
+        limit: page_size(input.max_results),
+    };
+    let page = groups(app).list(&ctx.scope, query).map_err(registry_error)?;
+    Ok(ListThingGroupsOutput {
+        thing_groups: Some(
+            page.items.into_iter().map(|g| name_and_arn(&ctx.scope, g.name)).collect(),
+        ),
+        next_token: page.next_after.as_deref().map(encode_token),
+    })
+}
+
+pub fn list_thing_groups_for_thing(
+    app: &App,
+    ctx: &RequestContext,
+    input: ListThingGroupsForThingInput,
+) -> Result<ListThingGroupsForThingOutput, ApiError> {
+    let after = input.next_token.as_deref().map(decode_token).transpose()?;
+    let page = groups(app)
+        .groups_for_thing(
+            &ctx.scope,
+            &input.thing_name,
+            after.as_deref(),
+            page_size(input.max_results),
+        )
+        .map_err(registry_error)?;
+    Ok(ListThingGroupsForThingOutput {
+        thing_groups: Some(page.items.into_iter().map(|n| name_and_arn(&ctx.scope, n)).collect()),
+        next_token: page.next_after.as_deref().map(encode_token),
+    })
+}
