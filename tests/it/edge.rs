@@ -56,7 +56,7 @@ async fn unknown_routes_wrong_methods_and_bad_json_answer_as_aws() {
 async fn unimplemented_operations_answer_501_naming_themselves_in_every_service() {
     let url = shared_url();
     for (method, path, service, op) in [
-        (Method::GET, "/policies", "iot", "ListPolicies"),
+        (Method::GET, "/fleet-metrics", "iot", "ListFleetMetrics"),
         (Method::GET, "/things/t1/shadow", "iotdata", "GetThingShadow"),
         (Method::GET, "/things/t1/jobs", "iot-jobs-data", "GetPendingJobExecutions"),
         (Method::GET, "/things/t1/jobs", "iot", "ListJobExecutionsForThing"),

@@ -1,8 +1,10 @@
 //! The one integration-test binary: the emulator driven from outside, over HTTP,
 //! with aws-sdk-iot, and as the built binary.
 
+mod certificates;
 mod edge;
 mod operator;
+mod policies;
 mod support;
 mod thing_groups;
 mod thing_types;

@@ -149,9 +149,9 @@ async fn validation_and_unimplemented_errors_reach_the_sdk() {
         .unwrap_err();
     assert_eq!(err.code(), Some("InvalidRequestException"));
 
-    let err = iot.list_policies().send().await.unwrap_err();
+    let err = iot.list_fleet_metrics().send().await.unwrap_err();
     assert_eq!(err.code(), Some("NotImplemented"));
-    assert!(err.message().unwrap_or_default().contains("ListPolicies"), "{err:?}");
+    assert!(err.message().unwrap_or_default().contains("ListFleetMetrics"), "{err:?}");
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(501));
 }
 

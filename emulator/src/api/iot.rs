@@ -3,23 +3,38 @@
 //! service's modeled errors. Every other operation keeps the generated 501.
 
 use super::generated::iot::{
-    AddThingToThingGroupInput, AddThingToThingGroupOutput, CreateThingGroupInput,
+    AddThingToThingGroupInput, AddThingToThingGroupOutput, AttachPolicyInput, AttachPolicyOutput,
+    AttachPrincipalPolicyInput, AttachPrincipalPolicyOutput, AttachThingPrincipalInput,
+    AttachThingPrincipalOutput, CreateCertificateFromCsrInput, CreateCertificateFromCsrOutput,
+    CreateKeysAndCertificateInput, CreateKeysAndCertificateOutput, CreatePolicyInput,
+    CreatePolicyOutput, CreatePolicyVersionInput, CreatePolicyVersionOutput, CreateThingGroupInput,
     CreateThingGroupOutput, CreateThingInput, CreateThingOutput, CreateThingTypeInput,
-    CreateThingTypeOutput, DeleteThingGroupInput, DeleteThingGroupOutput, DeleteThingInput,
-    DeleteThingOutput, DeleteThingTypeInput, DeleteThingTypeOutput, DeprecateThingTypeInput,
-    DeprecateThingTypeOutput, DescribeThingGroupInput, DescribeThingGroupOutput,
-    DescribeThingInput, DescribeThingOutput, DescribeThingTypeInput, DescribeThingTypeOutput,
-    ErrorCode, IotApi, ListTagsForResourceInput, ListTagsForResourceOutput,
-    ListThingGroupsForThingInput, ListThingGroupsForThingOutput, ListThingGroupsInput,
-    ListThingGroupsOutput, ListThingTypesInput, ListThingTypesOutput, ListThingsInThingGroupInput,
-    ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput,
-    RemoveThingFromThingGroupInput, RemoveThingFromThingGroupOutput, TagResourceInput,
-    TagResourceOutput, UntagResourceInput, UntagResourceOutput, UpdateThingGroupInput,
+    CreateThingTypeOutput, DeleteCertificateInput, DeleteCertificateOutput, DeletePolicyInput,
+    DeletePolicyOutput, DeletePolicyVersionInput, DeletePolicyVersionOutput, DeleteThingGroupInput,
+    DeleteThingGroupOutput, DeleteThingInput, DeleteThingOutput, DeleteThingTypeInput,
+    DeleteThingTypeOutput, DeprecateThingTypeInput, DeprecateThingTypeOutput,
+    DescribeCertificateInput, DescribeCertificateOutput, DescribeThingGroupInput,
+    DescribeThingGroupOutput, DescribeThingInput, DescribeThingOutput, DescribeThingTypeInput,
+    DescribeThingTypeOutput, DetachPolicyInput, DetachPolicyOutput, DetachPrincipalPolicyInput,
+    DetachPrincipalPolicyOutput, DetachThingPrincipalInput, DetachThingPrincipalOutput, ErrorCode,
+    GetPolicyInput, GetPolicyOutput, GetPolicyVersionInput, GetPolicyVersionOutput, IotApi,
+    ListAttachedPoliciesInput, ListAttachedPoliciesOutput, ListCertificatesInput,
+    ListCertificatesOutput, ListPoliciesInput, ListPoliciesOutput, ListPolicyPrincipalsInput,
+    ListPolicyPrincipalsOutput, ListPolicyVersionsInput, ListPolicyVersionsOutput,
+    ListPrincipalPoliciesInput, ListPrincipalPoliciesOutput, ListPrincipalThingsInput,
+    ListPrincipalThingsOutput, ListTagsForResourceInput, ListTagsForResourceOutput,
+    ListTargetsForPolicyInput, ListTargetsForPolicyOutput, ListThingGroupsForThingInput,
+    ListThingGroupsForThingOutput, ListThingGroupsInput, ListThingGroupsOutput,
+    ListThingPrincipalsInput, ListThingPrincipalsOutput, ListThingTypesInput, ListThingTypesOutput,
+    ListThingsInThingGroupInput, ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput,
+    RemoveThingFromThingGroupInput, RemoveThingFromThingGroupOutput, SetDefaultPolicyVersionInput,
+    SetDefaultPolicyVersionOutput, TagResourceInput, TagResourceOutput, UntagResourceInput,
+    UntagResourceOutput, UpdateCertificateInput, UpdateCertificateOutput, UpdateThingGroupInput,
     UpdateThingGroupOutput, UpdateThingGroupsForThingInput, UpdateThingGroupsForThingOutput,
     UpdateThingInput, UpdateThingOutput,
 };
 use super::wire::{ApiError, RequestContext};
-use super::{tags, thing_groups, thing_types, things};
+use super::{certificates, policies, tags, thing_groups, thing_types, things};
 use crate::app::App;
 use crate::domain::registry::RegistryError;
 
@@ -218,5 +233,221 @@ impl IotApi for App {
         input: UpdateThingGroupsForThingInput,
     ) -> Result<UpdateThingGroupsForThingOutput, ApiError> {
         thing_groups::update_thing_groups_for_thing(self, ctx, input)
+    }
+
+    async fn attach_policy(
+        &self,
+        ctx: &RequestContext,
+        input: AttachPolicyInput,
+    ) -> Result<AttachPolicyOutput, ApiError> {
+        policies::attach_policy(self, ctx, input)
+    }
+
+    async fn attach_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: AttachPrincipalPolicyInput,
+    ) -> Result<AttachPrincipalPolicyOutput, ApiError> {
+        policies::attach_principal_policy(self, ctx, input)
+    }
+
+    async fn create_policy(
+        &self,
+        ctx: &RequestContext,
+        input: CreatePolicyInput,
+    ) -> Result<CreatePolicyOutput, ApiError> {
+        policies::create_policy(self, ctx, input)
+    }
+
+    async fn create_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: CreatePolicyVersionInput,
+    ) -> Result<CreatePolicyVersionOutput, ApiError> {
+        policies::create_policy_version(self, ctx, input)
+    }
+
+    async fn delete_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DeletePolicyInput,
+    ) -> Result<DeletePolicyOutput, ApiError> {
+        policies::delete_policy(self, ctx, input)
+    }
+
+    async fn delete_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: DeletePolicyVersionInput,
+    ) -> Result<DeletePolicyVersionOutput, ApiError> {
+        policies::delete_policy_version(self, ctx, input)
+    }
+
+    async fn detach_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DetachPolicyInput,
+    ) -> Result<DetachPolicyOutput, ApiError> {
+        policies::detach_policy(self, ctx, input)
+    }
+
+    async fn detach_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DetachPrincipalPolicyInput,
+    ) -> Result<DetachPrincipalPolicyOutput, ApiError> {
+        policies::detach_principal_policy(self, ctx, input)
+    }
+
+    async fn get_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetPolicyInput,
+    ) -> Result<GetPolicyOutput, ApiError> {
+        policies::get_policy(self, ctx, input)
+    }
+
+    async fn get_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: GetPolicyVersionInput,
+    ) -> Result<GetPolicyVersionOutput, ApiError> {
+        policies::get_policy_version(self, ctx, input)
+    }
+
+    async fn list_attached_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListAttachedPoliciesInput,
+    ) -> Result<ListAttachedPoliciesOutput, ApiError> {
+        policies::list_attached_policies(self, ctx, input)
+    }
+
+    async fn list_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListPoliciesInput,
+    ) -> Result<ListPoliciesOutput, ApiError> {
+        policies::list_policies(self, ctx, input)
+    }
+
+    async fn list_policy_principals(
+        &self,
+        ctx: &RequestContext,
+        input: ListPolicyPrincipalsInput,
+    ) -> Result<ListPolicyPrincipalsOutput, ApiError> {
+        policies::list_policy_principals(self, ctx, input)
+    }
+
+    async fn list_policy_versions(
+        &self,
+        ctx: &RequestContext,
+        input: ListPolicyVersionsInput,
+    ) -> Result<ListPolicyVersionsOutput, ApiError> {
+        policies::list_policy_versions(self, ctx, input)
+    }
+
+    async fn list_principal_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListPrincipalPoliciesInput,
+    ) -> Result<ListPrincipalPoliciesOutput, ApiError> {
+        policies::list_principal_policies(self, ctx, input)
+    }
+
+    async fn list_targets_for_policy(
+        &self,
+        ctx: &RequestContext,
+        input: ListTargetsForPolicyInput,
+    ) -> Result<ListTargetsForPolicyOutput, ApiError> {
+        policies::list_targets_for_policy(self, ctx, input)
+    }
+
+    async fn set_default_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: SetDefaultPolicyVersionInput,
+    ) -> Result<SetDefaultPolicyVersionOutput, ApiError> {
+        policies::set_default_policy_version(self, ctx, input)
+    }
+
+    async fn attach_thing_principal(
+        &self,
+        ctx: &RequestContext,
+        input: AttachThingPrincipalInput,
+    ) -> Result<AttachThingPrincipalOutput, ApiError> {
+        certificates::attach_thing_principal(self, ctx, input)
+    }
+
+    async fn create_certificate_from_csr(
+        &self,
+        ctx: &RequestContext,
+        input: CreateCertificateFromCsrInput,
+    ) -> Result<CreateCertificateFromCsrOutput, ApiError> {
+        certificates::create_certificate_from_csr(self, ctx, input)
+    }
+
+    async fn create_keys_and_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeysAndCertificateInput,
+    ) -> Result<CreateKeysAndCertificateOutput, ApiError> {
+        certificates::create_keys_and_certificate(self, ctx, input)
+    }
+
+    async fn delete_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteCertificateInput,
+    ) -> Result<DeleteCertificateOutput, ApiError> {
+        certificates::delete_certificate(self, ctx, input)
+    }
+
+    async fn describe_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeCertificateInput,
+    ) -> Result<DescribeCertificateOutput, ApiError> {
+        certificates::describe_certificate(self, ctx, input)
+    }
+
+    async fn detach_thing_principal(
+        &self,
+        ctx: &RequestContext,
+        input: DetachThingPrincipalInput,
+    ) -> Result<DetachThingPrincipalOutput, ApiError> {
+        certificates::detach_thing_principal(self, ctx, input)
+    }
+
+    async fn list_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: ListCertificatesInput,
+    ) -> Result<ListCertificatesOutput, ApiError> {
+        certificates::list_certificates(self, ctx, input)
+    }
+
+    async fn list_principal_things(
+        &self,
+        ctx: &RequestContext,
+        input: ListPrincipalThingsInput,
+    ) -> Result<ListPrincipalThingsOutput, ApiError> {
+        certificates::list_principal_things(self, ctx, input)
+    }
+
+    async fn list_thing_principals(
+        &self,
+        ctx: &RequestContext,
+        input: ListThingPrincipalsInput,
+    ) -> Result<ListThingPrincipalsOutput, ApiError> {
+        certificates::list_thing_principals(self, ctx, input)
+    }
+
+    async fn update_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateCertificateInput,
+    ) -> Result<UpdateCertificateOutput, ApiError> {
+        certificates::update_certificate(self, ctx, input)
     }
 }

@@ -10,9 +10,11 @@ pub mod routing;
 pub mod sigv4;
 pub mod wire;
 
+mod certificates;
 mod data;
 mod iot;
 mod paging;
+mod policies;
 mod tags;
 mod thing_groups;
 mod thing_types;

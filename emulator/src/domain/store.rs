@@ -3,9 +3,12 @@
 use std::fmt;
 
 use super::pki::CaRecords;
+use super::registry::principals::ThingPrincipalRecords;
 use super::registry::thing_groups::ThingGroupRecords;
 use super::registry::thing_types::ThingTypeRecords;
 use super::registry::things::ThingRecords;
+use super::security::certificates::CertificateRecords;
+use super::security::policies::PolicyRecords;
 use super::tags::TagRecords;
 
 /// A storage failure. The domain never looks inside; the edge reports it as an
@@ -23,10 +26,27 @@ impl std::error::Error for StoreError {}
 
 /// Everything one transaction can read and write; each resource group adds its
 /// record trait here.
-pub trait Tx: ThingRecords + ThingTypeRecords + ThingGroupRecords + TagRecords + CaRecords {}
+pub trait Tx:
+    ThingRecords
+    + ThingTypeRecords
+    + ThingGroupRecords
+    + TagRecords
+    + CaRecords
+    + CertificateRecords
+    + PolicyRecords
+    + ThingPrincipalRecords
+{
+}
 
 impl<T> Tx for T where
-    T: ThingRecords + ThingTypeRecords + ThingGroupRecords + TagRecords + CaRecords
+    T: ThingRecords
+        + ThingTypeRecords
+        + ThingGroupRecords
+        + TagRecords
+        + CaRecords
+        + CertificateRecords
+        + PolicyRecords
+        + ThingPrincipalRecords
 {
 }
 

@@ -30,6 +30,7 @@ fn resource_exists(tx: &dyn Tx, scope: &Scope, arn: &str) -> Result<bool, StoreE
     Ok(match kind {
         "thingtype" => tx.thing_type(scope, name)?.is_some(),
         "thinggroup" => tx.thing_group(scope, name)?.is_some(),
+        "policy" => tx.policy(scope, name)?.is_some(),
         _ => false,
     })
 }

@@ -3,6 +3,9 @@
 //! transaction. One file per resource group implements its record trait.
 
 mod ca;
+mod certificates;
+mod policies;
+mod principals;
 mod tags;
 mod thing_groups;
 mod thing_types;
@@ -20,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_thing_types.sql"),
     include_str!("migrations/0003_thing_groups.sql"),
+    include_str!("migrations/0004_security.sql"),
 ];
 
 /// Tables that `reset` keeps: the root CA must survive so devices keep trusting it.

@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot` (signing name `iot`), from botocore botocore==1.44.8:
-//! 272 operations, 23 with typed bindings.
+//! 272 operations, 50 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -17,40 +17,81 @@ use crate::api::wire::{
 
 static PATTERN_0: Pattern =
     Pattern::new("[a-zA-Z0-9:_-]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:_-]+")));
-static PATTERN_1: Pattern = Pattern::new(
+static PATTERN_1: Pattern =
+    Pattern::new("[\\w+=,.@-]+", LazyLock::new(|| Pattern::compile("[\\w+=,.@-]+")));
+static PATTERN_2: Pattern =
+    Pattern::new("[\\s\\S]*", LazyLock::new(|| Pattern::compile("[\\s\\S]*")));
+static PATTERN_3: Pattern =
+    Pattern::new("(0x)?[a-fA-F0-9]+", LazyLock::new(|| Pattern::compile("(0x)?[a-fA-F0-9]+")));
+static PATTERN_4: Pattern = Pattern::new("[0-9]+", LazyLock::new(|| Pattern::compile("[0-9]+")));
+static PATTERN_5: Pattern = Pattern::new(
+    "[A-Za-z0-9+/]+={0,2}",
+    LazyLock::new(|| Pattern::compile("[A-Za-z0-9+/]+={0,2}")),
+);
+static PATTERN_6: Pattern = Pattern::new(
     "[a-zA-Z0-9_.,@/:#-]+",
     LazyLock::new(|| Pattern::compile("[a-zA-Z0-9_.,@/:#-]+")),
 );
-static PATTERN_2: Pattern = Pattern::new(
+static PATTERN_7: Pattern = Pattern::new(
     "[a-zA-Z0-9_.,@/:#=\\[\\]-]*",
     LazyLock::new(|| Pattern::compile("[a-zA-Z0-9_.,@/:#=\\[\\]-]*")),
 );
-static PATTERN_3: Pattern = Pattern::new(
+static PATTERN_8: Pattern = Pattern::new(
     "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
     LazyLock::new(|| Pattern::compile("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")),
 );
-static PATTERN_4: Pattern =
+static PATTERN_9: Pattern =
     Pattern::new("[a-zA-Z0-9:.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:.]+")));
-static PATTERN_5: Pattern =
+static PATTERN_10: Pattern =
     Pattern::new("[a-zA-Z0-9:$.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:$.]+")));
-static PATTERN_6: Pattern =
+static PATTERN_11: Pattern =
     Pattern::new("[\\p{Graph}\\x20]*", LazyLock::new(|| Pattern::compile("[\\p{Graph}\\x20]*")));
 static CONSTRAINTS_0: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_0)];
-static CONSTRAINTS_1: &[Constraint] = &[Constraint::MaxValue(250.0), Constraint::MinValue(1.0)];
+static CONSTRAINTS_1: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_1)];
 static CONSTRAINTS_2: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_1)];
+    &[Constraint::OneOf(&["EXCLUSIVE_THING", "NON_EXCLUSIVE_THING"])];
 static CONSTRAINTS_3: &[Constraint] =
-    &[Constraint::MaxLength(800), Constraint::Pattern(&PATTERN_2)];
+    &[Constraint::MaxLength(4096), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_2)];
 static CONSTRAINTS_4: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_3)];
+    &[Constraint::MaxLength(404600), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_2)];
 static CONSTRAINTS_5: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_4)];
-static CONSTRAINTS_6: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_5)];
-static CONSTRAINTS_7: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
-static CONSTRAINTS_8: &[Constraint] =
-    &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_6)];
+    &[Constraint::MaxLength(64), Constraint::MinLength(64), Constraint::Pattern(&PATTERN_3)];
+static CONSTRAINTS_6: &[Constraint] = &[Constraint::Pattern(&PATTERN_4)];
+static CONSTRAINTS_7: &[Constraint] =
+    &[Constraint::MaxLength(1024), Constraint::Pattern(&PATTERN_5)];
+static CONSTRAINTS_8: &[Constraint] = &[Constraint::MaxValue(250.0), Constraint::MinValue(1.0)];
+static CONSTRAINTS_9: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_6)];
+static CONSTRAINTS_10: &[Constraint] =
+    &[Constraint::MaxLength(800), Constraint::Pattern(&PATTERN_7)];
+static CONSTRAINTS_11: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_8)];
+static CONSTRAINTS_12: &[Constraint] = &[Constraint::OneOf(&[
+    "ACTIVE",
+    "INACTIVE",
+    "REVOKED",
+    "PENDING_TRANSFER",
+    "REGISTER_INACTIVE",
+    "PENDING_ACTIVATION",
+])];
+static CONSTRAINTS_13: &[Constraint] = &[Constraint::OneOf(&["DEFAULT", "SNI_ONLY"])];
+static CONSTRAINTS_14: &[Constraint] =
+    &[Constraint::MaxLength(65536), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_2)];
+static CONSTRAINTS_15: &[Constraint] = &[Constraint::MinValue(1.0)];
+static CONSTRAINTS_16: &[Constraint] =
+    &[Constraint::MaxLength(12), Constraint::MinLength(12), Constraint::Pattern(&PATTERN_4)];
+static CONSTRAINTS_17: &[Constraint] = &[Constraint::MinLength(1)];
+static CONSTRAINTS_18: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_9)];
+static CONSTRAINTS_19: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
+static CONSTRAINTS_20: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
+static CONSTRAINTS_21: &[Constraint] =
+    &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_11)];
+static CONSTRAINTS_22: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_2)];
 
 /// Every operation of the service, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -659,14 +700,14 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PUT",
         uri: "/target-policies/{policyName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "AttachPrincipalPolicy",
         method: "PUT",
         uri: "/principal-policies/{policyName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "AttachSecurityProfile",
@@ -680,7 +721,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PUT",
         uri: "/things/{thingName}/principals",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "CancelAuditMitigationActionsTask",
@@ -764,7 +805,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/certificates",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "CreateCertificateProvider",
@@ -834,7 +875,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/keys-and-certificate",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "CreateMitigationAction",
@@ -869,14 +910,14 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/policies/{policyName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "CreatePolicyVersion",
         method: "POST",
         uri: "/policies/{policyName}/version",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "CreateProvisioningClaim",
@@ -1002,7 +1043,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/certificates/{certificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DeleteCertificateProvider",
@@ -1114,14 +1155,14 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/policies/{policyName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DeletePolicyVersion",
         method: "DELETE",
         uri: "/policies/{policyName}/version/{policyVersionId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DeleteProvisioningTemplate",
@@ -1282,7 +1323,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/certificates/{certificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DescribeCertificateProvider",
@@ -1471,14 +1512,14 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/target-policies/{policyName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DetachPrincipalPolicy",
         method: "DELETE",
         uri: "/principal-policies/{policyName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DetachSecurityProfile",
@@ -1492,7 +1533,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/things/{thingName}/principals",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DisableTopicRule",
@@ -1618,14 +1659,14 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/policies/{policyName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "GetPolicyVersion",
         method: "GET",
         uri: "/policies/{policyName}/version/{policyVersionId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "GetRegistrationCode",
@@ -1681,7 +1722,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/attached-policies/{target}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListAuditFindings",
@@ -1751,7 +1792,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/certificates",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListCertificatesByCA",
@@ -1899,35 +1940,35 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/policies",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListPolicyPrincipals",
         method: "GET",
         uri: "/policy-principals",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListPolicyVersions",
         method: "GET",
         uri: "/policies/{policyName}/version",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListPrincipalPolicies",
         method: "GET",
         uri: "/principal-policies",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListPrincipalThings",
         method: "GET",
         uri: "/principals/things",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListPrincipalThingsV2",
@@ -2011,7 +2052,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/policy-targets/{policyName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListTargetsForSecurityProfile",
@@ -2039,7 +2080,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/things/{thingName}/principals",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListThingPrincipalsV2",
@@ -2200,7 +2241,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PATCH",
         uri: "/policies/{policyName}/version/{policyVersionId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "SetLoggingOptions",
@@ -2333,7 +2374,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PUT",
         uri: "/certificates/{certificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "UpdateCertificateProvider",
@@ -2698,6 +2739,338 @@ impl IntoReply for AddThingToThingGroupOutput {
     }
 }
 
+/// The decoded request of `AttachPolicy` (`PUT /target-policies/{policyName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttachPolicyInput {
+    pub policy_name: String,
+    pub target: String,
+}
+
+impl FromRequest for AttachPolicyInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "target")]
+            target: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let target: Option<String> = body.target.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        v.required("target", target.is_some());
+        validation.finish()?;
+        Ok(Self {
+            policy_name: policy_name.unwrap_or_default(),
+            target: target.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `AttachPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AttachPolicyOutput {}
+
+impl IntoReply for AttachPolicyOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `AttachPrincipalPolicy` (`PUT /principal-policies/{policyName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttachPrincipalPolicyInput {
+    pub policy_name: String,
+    pub principal: String,
+}
+
+impl FromRequest for AttachPrincipalPolicyInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let principal: Option<String> = req.header::<String>("x-amzn-iot-principal")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        v.required("principal", principal.is_some());
+        validation.finish()?;
+        Ok(Self {
+            policy_name: policy_name.unwrap_or_default(),
+            principal: principal.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `AttachPrincipalPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AttachPrincipalPolicyOutput {}
+
+impl IntoReply for AttachPrincipalPolicyOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `AttachThingPrincipal` (`PUT /things/{thingName}/principals`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttachThingPrincipalInput {
+    pub principal: String,
+    pub thing_name: String,
+    pub thing_principal_type: Option<String>,
+}
+
+impl FromRequest for AttachThingPrincipalInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let principal: Option<String> = req.header::<String>("x-amzn-principal")?;
+        let thing_name: Option<String> = req.label::<String>("thingName")?;
+        let thing_principal_type: Option<String> = req.query::<String>("thingPrincipalType")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("principal", principal.is_some());
+        v.required("thingName", thing_name.is_some());
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &thing_principal_type {
+            v.string("thingPrincipalType", x, CONSTRAINTS_2);
+        }
+        validation.finish()?;
+        Ok(Self {
+            principal: principal.unwrap_or_default(),
+            thing_name: thing_name.unwrap_or_default(),
+            thing_principal_type,
+        })
+    }
+}
+
+/// The response of `AttachThingPrincipal`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AttachThingPrincipalOutput {}
+
+impl IntoReply for AttachThingPrincipalOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `CreateCertificateFromCsr` (`POST /certificates`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateCertificateFromCsrInput {
+    pub certificate_signing_request: String,
+    pub set_as_active: Option<bool>,
+}
+
+impl FromRequest for CreateCertificateFromCsrInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "certificateSigningRequest")]
+            certificate_signing_request: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let certificate_signing_request: Option<String> = body.certificate_signing_request.take();
+        let set_as_active: Option<bool> = req.query::<bool>("setAsActive")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateSigningRequest", certificate_signing_request.is_some());
+        if let Some(x) = &certificate_signing_request {
+            v.string("certificateSigningRequest", x, CONSTRAINTS_3);
+        }
+        validation.finish()?;
+        Ok(Self {
+            certificate_signing_request: certificate_signing_request.unwrap_or_default(),
+            set_as_active,
+        })
+    }
+}
+
+/// The response of `CreateCertificateFromCsr`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CreateCertificateFromCsrOutput {
+    #[serde(rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    #[serde(rename = "certificatePem", skip_serializing_if = "Option::is_none")]
+    pub certificate_pem: Option<String>,
+}
+
+impl IntoReply for CreateCertificateFromCsrOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `CreateKeysAndCertificate` (`POST /keys-and-certificate`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateKeysAndCertificateInput {
+    pub set_as_active: Option<bool>,
+}
+
+impl FromRequest for CreateKeysAndCertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let set_as_active: Option<bool> = req.query::<bool>("setAsActive")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        validation.finish()?;
+        Ok(Self { set_as_active })
+    }
+}
+
+/// The response of `CreateKeysAndCertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CreateKeysAndCertificateOutput {
+    #[serde(rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    #[serde(rename = "certificatePem", skip_serializing_if = "Option::is_none")]
+    pub certificate_pem: Option<String>,
+    #[serde(rename = "keyPair", skip_serializing_if = "Option::is_none")]
+    pub key_pair: Option<KeyPair>,
+}
+
+impl IntoReply for CreateKeysAndCertificateOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `CreatePolicy` (`POST /policies/{policyName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreatePolicyInput {
+    pub policy_document: String,
+    pub policy_name: String,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromRequest for CreatePolicyInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "policyDocument")]
+            policy_document: Option<String>,
+            #[serde(default, rename = "tags")]
+            tags: Option<Vec<Tag>>,
+        }
+        let mut body: Body = req.json_body()?;
+        let policy_document: Option<String> = body.policy_document.take();
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let tags: Option<Vec<Tag>> = body.tags.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyDocument", policy_document.is_some());
+        if let Some(x) = &policy_document {
+            v.string("policyDocument", x, CONSTRAINTS_4);
+        }
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        if let Some(x) = &tags {
+            let lp: &str = "tags";
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        validation.finish()?;
+        Ok(Self {
+            policy_document: policy_document.unwrap_or_default(),
+            policy_name: policy_name.unwrap_or_default(),
+            tags,
+        })
+    }
+}
+
+/// The response of `CreatePolicy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CreatePolicyOutput {
+    #[serde(rename = "policyArn", skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+    #[serde(rename = "policyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+    #[serde(rename = "policyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "policyVersionId", skip_serializing_if = "Option::is_none")]
+    pub policy_version_id: Option<String>,
+}
+
+impl IntoReply for CreatePolicyOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `CreatePolicyVersion` (`POST /policies/{policyName}/version`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreatePolicyVersionInput {
+    pub policy_document: String,
+    pub policy_name: String,
+    pub set_as_default: Option<bool>,
+}
+
+impl FromRequest for CreatePolicyVersionInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "policyDocument")]
+            policy_document: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let policy_document: Option<String> = body.policy_document.take();
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let set_as_default: Option<bool> = req.query::<bool>("setAsDefault")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyDocument", policy_document.is_some());
+        if let Some(x) = &policy_document {
+            v.string("policyDocument", x, CONSTRAINTS_4);
+        }
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        validation.finish()?;
+        Ok(Self {
+            policy_document: policy_document.unwrap_or_default(),
+            policy_name: policy_name.unwrap_or_default(),
+            set_as_default,
+        })
+    }
+}
+
+/// The response of `CreatePolicyVersion`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CreatePolicyVersionOutput {
+    #[serde(rename = "isDefaultVersion", skip_serializing_if = "Option::is_none")]
+    pub is_default_version: Option<bool>,
+    #[serde(rename = "policyArn", skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+    #[serde(rename = "policyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+    #[serde(rename = "policyVersionId", skip_serializing_if = "Option::is_none")]
+    pub policy_version_id: Option<String>,
+}
+
+impl IntoReply for CreatePolicyVersionOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `CreateThing` (`POST /things/{thingName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateThingInput {
@@ -2901,6 +3274,110 @@ impl IntoReply for CreateThingTypeOutput {
     }
 }
 
+/// The decoded request of `DeleteCertificate` (`DELETE /certificates/{certificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteCertificateInput {
+    pub certificate_id: String,
+    pub force_delete: Option<bool>,
+}
+
+impl FromRequest for DeleteCertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let certificate_id: Option<String> = req.label::<String>("certificateId")?;
+        let force_delete: Option<bool> = req.query::<bool>("forceDelete")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_5);
+        }
+        validation.finish()?;
+        Ok(Self { certificate_id: certificate_id.unwrap_or_default(), force_delete })
+    }
+}
+
+/// The response of `DeleteCertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeleteCertificateOutput {}
+
+impl IntoReply for DeleteCertificateOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DeletePolicy` (`DELETE /policies/{policyName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeletePolicyInput {
+    pub policy_name: String,
+}
+
+impl FromRequest for DeletePolicyInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        validation.finish()?;
+        Ok(Self { policy_name: policy_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `DeletePolicy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeletePolicyOutput {}
+
+impl IntoReply for DeletePolicyOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DeletePolicyVersion` (`DELETE /policies/{policyName}/version/{policyVersionId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeletePolicyVersionInput {
+    pub policy_name: String,
+    pub policy_version_id: String,
+}
+
+impl FromRequest for DeletePolicyVersionInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let policy_version_id: Option<String> = req.label::<String>("policyVersionId")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        v.required("policyVersionId", policy_version_id.is_some());
+        if let Some(x) = &policy_version_id {
+            v.string("policyVersionId", x, CONSTRAINTS_6);
+        }
+        validation.finish()?;
+        Ok(Self {
+            policy_name: policy_name.unwrap_or_default(),
+            policy_version_id: policy_version_id.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `DeletePolicyVersion`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeletePolicyVersionOutput {}
+
+impl IntoReply for DeletePolicyVersionOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `DeleteThing` (`DELETE /things/{thingName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteThingInput {
@@ -3031,6 +3508,40 @@ impl FromRequest for DeprecateThingTypeInput {
 pub struct DeprecateThingTypeOutput {}
 
 impl IntoReply for DeprecateThingTypeOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DescribeCertificate` (`GET /certificates/{certificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeCertificateInput {
+    pub certificate_id: String,
+}
+
+impl FromRequest for DescribeCertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let certificate_id: Option<String> = req.label::<String>("certificateId")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_5);
+        }
+        validation.finish()?;
+        Ok(Self { certificate_id: certificate_id.unwrap_or_default() })
+    }
+}
+
+/// The response of `DescribeCertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DescribeCertificateOutput {
+    #[serde(rename = "certificateDescription", skip_serializing_if = "Option::is_none")]
+    pub certificate_description: Option<CertificateDescription>,
+}
+
+impl IntoReply for DescribeCertificateOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -3179,6 +3690,527 @@ impl IntoReply for DescribeThingTypeOutput {
     }
 }
 
+/// The decoded request of `DetachPolicy` (`POST /target-policies/{policyName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetachPolicyInput {
+    pub policy_name: String,
+    pub target: String,
+}
+
+impl FromRequest for DetachPolicyInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "target")]
+            target: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let target: Option<String> = body.target.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        v.required("target", target.is_some());
+        validation.finish()?;
+        Ok(Self {
+            policy_name: policy_name.unwrap_or_default(),
+            target: target.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `DetachPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DetachPolicyOutput {}
+
+impl IntoReply for DetachPolicyOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DetachPrincipalPolicy` (`DELETE /principal-policies/{policyName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetachPrincipalPolicyInput {
+    pub policy_name: String,
+    pub principal: String,
+}
+
+impl FromRequest for DetachPrincipalPolicyInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let principal: Option<String> = req.header::<String>("x-amzn-iot-principal")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        v.required("principal", principal.is_some());
+        validation.finish()?;
+        Ok(Self {
+            policy_name: policy_name.unwrap_or_default(),
+            principal: principal.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `DetachPrincipalPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DetachPrincipalPolicyOutput {}
+
+impl IntoReply for DetachPrincipalPolicyOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DetachThingPrincipal` (`DELETE /things/{thingName}/principals`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetachThingPrincipalInput {
+    pub principal: String,
+    pub thing_name: String,
+}
+
+impl FromRequest for DetachThingPrincipalInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let principal: Option<String> = req.header::<String>("x-amzn-principal")?;
+        let thing_name: Option<String> = req.label::<String>("thingName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("principal", principal.is_some());
+        v.required("thingName", thing_name.is_some());
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self {
+            principal: principal.unwrap_or_default(),
+            thing_name: thing_name.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `DetachThingPrincipal`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DetachThingPrincipalOutput {}
+
+impl IntoReply for DetachThingPrincipalOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `GetPolicy` (`GET /policies/{policyName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetPolicyInput {
+    pub policy_name: String,
+}
+
+impl FromRequest for GetPolicyInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        validation.finish()?;
+        Ok(Self { policy_name: policy_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `GetPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GetPolicyOutput {
+    #[serde(rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(rename = "defaultVersionId", skip_serializing_if = "Option::is_none")]
+    pub default_version_id: Option<String>,
+    #[serde(rename = "generationId", skip_serializing_if = "Option::is_none")]
+    pub generation_id: Option<String>,
+    #[serde(rename = "lastModifiedDate", skip_serializing_if = "Option::is_none")]
+    pub last_modified_date: Option<Timestamp>,
+    #[serde(rename = "policyArn", skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+    #[serde(rename = "policyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+    #[serde(rename = "policyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+}
+
+impl IntoReply for GetPolicyOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `GetPolicyVersion` (`GET /policies/{policyName}/version/{policyVersionId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetPolicyVersionInput {
+    pub policy_name: String,
+    pub policy_version_id: String,
+}
+
+impl FromRequest for GetPolicyVersionInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let policy_version_id: Option<String> = req.label::<String>("policyVersionId")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        v.required("policyVersionId", policy_version_id.is_some());
+        if let Some(x) = &policy_version_id {
+            v.string("policyVersionId", x, CONSTRAINTS_6);
+        }
+        validation.finish()?;
+        Ok(Self {
+            policy_name: policy_name.unwrap_or_default(),
+            policy_version_id: policy_version_id.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `GetPolicyVersion`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GetPolicyVersionOutput {
+    #[serde(rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(rename = "generationId", skip_serializing_if = "Option::is_none")]
+    pub generation_id: Option<String>,
+    #[serde(rename = "isDefaultVersion", skip_serializing_if = "Option::is_none")]
+    pub is_default_version: Option<bool>,
+    #[serde(rename = "lastModifiedDate", skip_serializing_if = "Option::is_none")]
+    pub last_modified_date: Option<Timestamp>,
+    #[serde(rename = "policyArn", skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+    #[serde(rename = "policyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+    #[serde(rename = "policyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "policyVersionId", skip_serializing_if = "Option::is_none")]
+    pub policy_version_id: Option<String>,
+}
+
+impl IntoReply for GetPolicyVersionOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListAttachedPolicies` (`POST /attached-policies/{target}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListAttachedPoliciesInput {
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+    pub recursive: Option<bool>,
+    pub target: String,
+}
+
+impl FromRequest for ListAttachedPoliciesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let marker: Option<String> = req.query::<String>("marker")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let recursive: Option<bool> = req.query::<bool>("recursive")?;
+        let target: Option<String> = req.label::<String>("target")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &marker {
+            v.string("marker", x, CONSTRAINTS_7);
+        }
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+        }
+        v.required("target", target.is_some());
+        validation.finish()?;
+        Ok(Self { marker, page_size, recursive, target: target.unwrap_or_default() })
+    }
+}
+
+/// The response of `ListAttachedPolicies`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListAttachedPoliciesOutput {
+    #[serde(rename = "nextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "policies", skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<Policy>>,
+}
+
+impl IntoReply for ListAttachedPoliciesOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListCertificates` (`GET /certificates`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListCertificatesInput {
+    pub ascending_order: Option<bool>,
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+}
+
+impl FromRequest for ListCertificatesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let ascending_order: Option<bool> = req.query::<bool>("isAscendingOrder")?;
+        let marker: Option<String> = req.query::<String>("marker")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &marker {
+            v.string("marker", x, CONSTRAINTS_7);
+        }
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+        }
+        validation.finish()?;
+        Ok(Self { ascending_order, marker, page_size })
+    }
+}
+
+/// The response of `ListCertificates`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListCertificatesOutput {
+    #[serde(rename = "certificates", skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<Vec<Certificate>>,
+    #[serde(rename = "nextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+impl IntoReply for ListCertificatesOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListPolicies` (`GET /policies`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPoliciesInput {
+    pub ascending_order: Option<bool>,
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+}
+
+impl FromRequest for ListPoliciesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let ascending_order: Option<bool> = req.query::<bool>("isAscendingOrder")?;
+        let marker: Option<String> = req.query::<String>("marker")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &marker {
+            v.string("marker", x, CONSTRAINTS_7);
+        }
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+        }
+        validation.finish()?;
+        Ok(Self { ascending_order, marker, page_size })
+    }
+}
+
+/// The response of `ListPolicies`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListPoliciesOutput {
+    #[serde(rename = "nextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "policies", skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<Policy>>,
+}
+
+impl IntoReply for ListPoliciesOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListPolicyPrincipals` (`GET /policy-principals`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPolicyPrincipalsInput {
+    pub ascending_order: Option<bool>,
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+    pub policy_name: String,
+}
+
+impl FromRequest for ListPolicyPrincipalsInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let ascending_order: Option<bool> = req.query::<bool>("isAscendingOrder")?;
+        let marker: Option<String> = req.query::<String>("marker")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let policy_name: Option<String> = req.header::<String>("x-amzn-iot-policy")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &marker {
+            v.string("marker", x, CONSTRAINTS_7);
+        }
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+        }
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        validation.finish()?;
+        Ok(Self {
+            ascending_order,
+            marker,
+            page_size,
+            policy_name: policy_name.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `ListPolicyPrincipals`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListPolicyPrincipalsOutput {
+    #[serde(rename = "nextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "principals", skip_serializing_if = "Option::is_none")]
+    pub principals: Option<Vec<String>>,
+}
+
+impl IntoReply for ListPolicyPrincipalsOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListPolicyVersions` (`GET /policies/{policyName}/version`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPolicyVersionsInput {
+    pub policy_name: String,
+}
+
+impl FromRequest for ListPolicyVersionsInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        validation.finish()?;
+        Ok(Self { policy_name: policy_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `ListPolicyVersions`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListPolicyVersionsOutput {
+    #[serde(rename = "policyVersions", skip_serializing_if = "Option::is_none")]
+    pub policy_versions: Option<Vec<PolicyVersion>>,
+}
+
+impl IntoReply for ListPolicyVersionsOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListPrincipalPolicies` (`GET /principal-policies`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPrincipalPoliciesInput {
+    pub ascending_order: Option<bool>,
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+    pub principal: String,
+}
+
+impl FromRequest for ListPrincipalPoliciesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let ascending_order: Option<bool> = req.query::<bool>("isAscendingOrder")?;
+        let marker: Option<String> = req.query::<String>("marker")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let principal: Option<String> = req.header::<String>("x-amzn-iot-principal")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &marker {
+            v.string("marker", x, CONSTRAINTS_7);
+        }
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+        }
+        v.required("principal", principal.is_some());
+        validation.finish()?;
+        Ok(Self { ascending_order, marker, page_size, principal: principal.unwrap_or_default() })
+    }
+}
+
+/// The response of `ListPrincipalPolicies`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListPrincipalPoliciesOutput {
+    #[serde(rename = "nextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "policies", skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<Policy>>,
+}
+
+impl IntoReply for ListPrincipalPoliciesOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListPrincipalThings` (`GET /principals/things`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPrincipalThingsInput {
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub principal: String,
+}
+
+impl FromRequest for ListPrincipalThingsInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let max_results: Option<i32> = req.query::<i32>("maxResults")?;
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let principal: Option<String> = req.header::<String>("x-amzn-principal")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &max_results {
+            v.number("maxResults", *x as f64, CONSTRAINTS_8);
+        }
+        v.required("principal", principal.is_some());
+        validation.finish()?;
+        Ok(Self { max_results, next_token, principal: principal.unwrap_or_default() })
+    }
+}
+
+/// The response of `ListPrincipalThings`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListPrincipalThingsOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "things", skip_serializing_if = "Option::is_none")]
+    pub things: Option<Vec<String>>,
+}
+
+impl IntoReply for ListPrincipalThingsOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `ListTagsForResource` (`GET /tags`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListTagsForResourceInput {
@@ -3214,6 +4246,52 @@ impl IntoReply for ListTagsForResourceOutput {
     }
 }
 
+/// The decoded request of `ListTargetsForPolicy` (`POST /policy-targets/{policyName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListTargetsForPolicyInput {
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+    pub policy_name: String,
+}
+
+impl FromRequest for ListTargetsForPolicyInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let marker: Option<String> = req.query::<String>("marker")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &marker {
+            v.string("marker", x, CONSTRAINTS_7);
+        }
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+        }
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        validation.finish()?;
+        Ok(Self { marker, page_size, policy_name: policy_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `ListTargetsForPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListTargetsForPolicyOutput {
+    #[serde(rename = "nextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "targets", skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<String>>,
+}
+
+impl IntoReply for ListTargetsForPolicyOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `ListThingGroups` (`GET /thing-groups`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListThingGroupsInput {
@@ -3234,7 +4312,7 @@ impl FromRequest for ListThingGroupsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+            v.number("maxResults", *x as f64, CONSTRAINTS_8);
         }
         if let Some(x) = &name_prefix_filter {
             v.string("namePrefixFilter", x, CONSTRAINTS_0);
@@ -3279,7 +4357,7 @@ impl FromRequest for ListThingGroupsForThingInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+            v.number("maxResults", *x as f64, CONSTRAINTS_8);
         }
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
@@ -3306,6 +4384,49 @@ impl IntoReply for ListThingGroupsForThingOutput {
     }
 }
 
+/// The decoded request of `ListThingPrincipals` (`GET /things/{thingName}/principals`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListThingPrincipalsInput {
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub thing_name: String,
+}
+
+impl FromRequest for ListThingPrincipalsInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let max_results: Option<i32> = req.query::<i32>("maxResults")?;
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let thing_name: Option<String> = req.label::<String>("thingName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &max_results {
+            v.number("maxResults", *x as f64, CONSTRAINTS_8);
+        }
+        v.required("thingName", thing_name.is_some());
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { max_results, next_token, thing_name: thing_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `ListThingPrincipals`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListThingPrincipalsOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "principals", skip_serializing_if = "Option::is_none")]
+    pub principals: Option<Vec<String>>,
+}
+
+impl IntoReply for ListThingPrincipalsOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `ListThingTypes` (`GET /thing-types`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListThingTypesInput {
@@ -3322,7 +4443,7 @@ impl FromRequest for ListThingTypesInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+            v.number("maxResults", *x as f64, CONSTRAINTS_8);
         }
         if let Some(x) = &thing_type_name {
             v.string("thingTypeName", x, CONSTRAINTS_0);
@@ -3371,13 +4492,13 @@ impl FromRequest for ListThingsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &attribute_name {
-            v.string("attributeName", x, CONSTRAINTS_2);
+            v.string("attributeName", x, CONSTRAINTS_9);
         }
         if let Some(x) = &attribute_value {
-            v.string("attributeValue", x, CONSTRAINTS_3);
+            v.string("attributeValue", x, CONSTRAINTS_10);
         }
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+            v.number("maxResults", *x as f64, CONSTRAINTS_8);
         }
         if let Some(x) = &thing_type_name {
             v.string("thingTypeName", x, CONSTRAINTS_0);
@@ -3428,7 +4549,7 @@ impl FromRequest for ListThingsInThingGroupInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+            v.number("maxResults", *x as f64, CONSTRAINTS_8);
         }
         v.required("thingGroupName", thing_group_name.is_some());
         if let Some(x) = &thing_group_name {
@@ -3511,6 +4632,46 @@ impl IntoReply for RemoveThingFromThingGroupOutput {
     }
 }
 
+/// The decoded request of `SetDefaultPolicyVersion` (`PATCH /policies/{policyName}/version/{policyVersionId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetDefaultPolicyVersionInput {
+    pub policy_name: String,
+    pub policy_version_id: String,
+}
+
+impl FromRequest for SetDefaultPolicyVersionInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let policy_name: Option<String> = req.label::<String>("policyName")?;
+        let policy_version_id: Option<String> = req.label::<String>("policyVersionId")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("policyName", policy_name.is_some());
+        if let Some(x) = &policy_name {
+            v.string("policyName", x, CONSTRAINTS_1);
+        }
+        v.required("policyVersionId", policy_version_id.is_some());
+        if let Some(x) = &policy_version_id {
+            v.string("policyVersionId", x, CONSTRAINTS_6);
+        }
+        validation.finish()?;
+        Ok(Self {
+            policy_name: policy_name.unwrap_or_default(),
+            policy_version_id: policy_version_id.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `SetDefaultPolicyVersion`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SetDefaultPolicyVersionOutput {}
+
+impl IntoReply for SetDefaultPolicyVersionOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `TagResource` (`POST /tags`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagResourceInput {
@@ -3582,7 +4743,7 @@ impl FromRequest for UntagResourceInput {
         if let Some(x) = &tag_keys {
             let lp: &str = "tagKeys";
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_4);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_11);
             }
         }
         validation.finish()?;
@@ -3598,6 +4759,46 @@ impl FromRequest for UntagResourceInput {
 pub struct UntagResourceOutput {}
 
 impl IntoReply for UntagResourceOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `UpdateCertificate` (`PUT /certificates/{certificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateCertificateInput {
+    pub certificate_id: String,
+    pub new_status: String,
+}
+
+impl FromRequest for UpdateCertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let certificate_id: Option<String> = req.label::<String>("certificateId")?;
+        let new_status: Option<String> = req.query::<String>("newStatus")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_5);
+        }
+        v.required("newStatus", new_status.is_some());
+        if let Some(x) = &new_status {
+            v.string("newStatus", x, CONSTRAINTS_12);
+        }
+        validation.finish()?;
+        Ok(Self {
+            certificate_id: certificate_id.unwrap_or_default(),
+            new_status: new_status.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `UpdateCertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UpdateCertificateOutput {}
+
+impl IntoReply for UpdateCertificateOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -3800,10 +5001,123 @@ impl AttributePayload {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.attributes {
-            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_2);
-            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_3);
+            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_9);
+            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_10);
         }
     }
+}
+
+/// Shape `Certificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Certificate {
+    #[serde(default, rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(default, rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    #[serde(default, rename = "certificateMode", skip_serializing_if = "Option::is_none")]
+    pub certificate_mode: Option<String>,
+    #[serde(default, rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(default, rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl Certificate {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.certificate_id {
+            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_5);
+        }
+        if let Some(x) = &self.certificate_mode {
+            v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
+        }
+        if let Some(x) = &self.status {
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_12);
+        }
+    }
+}
+
+/// Shape `CertificateDescription`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CertificateDescription {
+    #[serde(default, rename = "caCertificateId", skip_serializing_if = "Option::is_none")]
+    pub ca_certificate_id: Option<String>,
+    #[serde(default, rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(default, rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    #[serde(default, rename = "certificateMode", skip_serializing_if = "Option::is_none")]
+    pub certificate_mode: Option<String>,
+    #[serde(default, rename = "certificatePem", skip_serializing_if = "Option::is_none")]
+    pub certificate_pem: Option<String>,
+    #[serde(default, rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(default, rename = "customerVersion", skip_serializing_if = "Option::is_none")]
+    pub customer_version: Option<i32>,
+    #[serde(default, rename = "generationId", skip_serializing_if = "Option::is_none")]
+    pub generation_id: Option<String>,
+    #[serde(default, rename = "lastModifiedDate", skip_serializing_if = "Option::is_none")]
+    pub last_modified_date: Option<Timestamp>,
+    #[serde(default, rename = "ownedBy", skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
+    #[serde(default, rename = "previousOwnedBy", skip_serializing_if = "Option::is_none")]
+    pub previous_owned_by: Option<String>,
+    #[serde(default, rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, rename = "transferData", skip_serializing_if = "Option::is_none")]
+    pub transfer_data: Option<TransferData>,
+    #[serde(default, rename = "validity", skip_serializing_if = "Option::is_none")]
+    pub validity: Option<CertificateValidity>,
+}
+
+impl CertificateDescription {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.ca_certificate_id {
+            v.string(&Validation::join(path, "caCertificateId"), x, CONSTRAINTS_5);
+        }
+        if let Some(x) = &self.certificate_id {
+            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_5);
+        }
+        if let Some(x) = &self.certificate_mode {
+            v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
+        }
+        if let Some(x) = &self.certificate_pem {
+            v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_14);
+        }
+        if let Some(x) = &self.customer_version {
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_15);
+        }
+        if let Some(x) = &self.owned_by {
+            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_16);
+        }
+        if let Some(x) = &self.previous_owned_by {
+            v.string(&Validation::join(path, "previousOwnedBy"), x, CONSTRAINTS_16);
+        }
+        if let Some(x) = &self.status {
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_12);
+        }
+        if let Some(x) = &self.transfer_data {
+            x.validate(&Validation::join(path, "transferData"), v);
+        }
+        if let Some(x) = &self.validity {
+            x.validate(&Validation::join(path, "validity"), v);
+        }
+    }
+}
+
+/// Shape `CertificateValidity`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CertificateValidity {
+    #[serde(default, rename = "notAfter", skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<Timestamp>,
+    #[serde(default, rename = "notBefore", skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<Timestamp>,
+}
+
+impl CertificateValidity {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
 }
 
 /// Shape `GroupNameAndArn`.
@@ -3820,6 +5134,27 @@ impl GroupNameAndArn {
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.group_name {
             v.string(&Validation::join(path, "groupName"), x, CONSTRAINTS_0);
+        }
+    }
+}
+
+/// Shape `KeyPair`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KeyPair {
+    #[serde(default, rename = "PrivateKey", skip_serializing_if = "Option::is_none")]
+    pub private_key: Option<String>,
+    #[serde(default, rename = "PublicKey", skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+}
+
+impl KeyPair {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.private_key {
+            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_17);
+        }
+        if let Some(x) = &self.public_key {
+            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_17);
         }
     }
 }
@@ -3843,6 +5178,44 @@ impl Mqtt5Configuration {
     }
 }
 
+/// Shape `Policy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Policy {
+    #[serde(default, rename = "policyArn", skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+    #[serde(default, rename = "policyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+}
+
+impl Policy {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.policy_name {
+            v.string(&Validation::join(path, "policyName"), x, CONSTRAINTS_1);
+        }
+    }
+}
+
+/// Shape `PolicyVersion`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PolicyVersion {
+    #[serde(default, rename = "createDate", skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<Timestamp>,
+    #[serde(default, rename = "isDefaultVersion", skip_serializing_if = "Option::is_none")]
+    pub is_default_version: Option<bool>,
+    #[serde(default, rename = "versionId", skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+}
+
+impl PolicyVersion {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.version_id {
+            v.string(&Validation::join(path, "versionId"), x, CONSTRAINTS_6);
+        }
+    }
+}
+
 /// Shape `PropagatingAttribute`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PropagatingAttribute {
@@ -3858,13 +5231,13 @@ impl PropagatingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.connection_attribute {
-            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_5);
+            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_18);
         }
         if let Some(x) = &self.thing_attribute {
-            v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_2);
+            v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_9);
         }
         if let Some(x) = &self.user_property_key {
-            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_6);
+            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_19);
         }
     }
 }
@@ -3883,10 +5256,10 @@ impl Tag {
     pub fn validate(&self, path: &str, v: &mut Validation) {
         {
             let x = &self.key;
-            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_4);
+            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_11);
         }
         if let Some(x) = &self.value {
-            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_7);
+            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_20);
         }
     }
 }
@@ -3910,8 +5283,8 @@ impl ThingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.attributes {
-            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_2);
-            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_3);
+            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_9);
+            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_10);
         }
         if let Some(x) = &self.thing_name {
             v.string(&Validation::join(path, "thingName"), x, CONSTRAINTS_0);
@@ -3964,7 +5337,7 @@ impl ThingGroupProperties {
             x.validate(&Validation::join(path, "attributePayload"), v);
         }
         if let Some(x) = &self.thing_group_description {
-            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_8);
+            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_21);
         }
     }
 }
@@ -4033,11 +5406,38 @@ impl ThingTypeProperties {
         if let Some(x) = &self.searchable_attributes {
             let lp: &str = &Validation::join(path, "searchableAttributes");
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_2);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_9);
             }
         }
         if let Some(x) = &self.thing_type_description {
-            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_8);
+            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_21);
+        }
+    }
+}
+
+/// Shape `TransferData`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TransferData {
+    #[serde(default, rename = "acceptDate", skip_serializing_if = "Option::is_none")]
+    pub accept_date: Option<Timestamp>,
+    #[serde(default, rename = "rejectDate", skip_serializing_if = "Option::is_none")]
+    pub reject_date: Option<Timestamp>,
+    #[serde(default, rename = "rejectReason", skip_serializing_if = "Option::is_none")]
+    pub reject_reason: Option<String>,
+    #[serde(default, rename = "transferDate", skip_serializing_if = "Option::is_none")]
+    pub transfer_date: Option<Timestamp>,
+    #[serde(default, rename = "transferMessage", skip_serializing_if = "Option::is_none")]
+    pub transfer_message: Option<String>,
+}
+
+impl TransferData {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.reject_reason {
+            v.string(&Validation::join(path, "rejectReason"), x, CONSTRAINTS_22);
+        }
+        if let Some(x) = &self.transfer_message {
+            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_22);
         }
     }
 }
@@ -4095,23 +5495,23 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("AssociateTargetsWithJob")) }
     }
 
-    /// `AttachPolicy` (no typed bindings yet).
+    /// `AttachPolicy`.
     fn attach_policy(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: AttachPolicyInput,
+    ) -> impl Future<Output = Result<AttachPolicyOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AttachPolicy")) }
     }
 
-    /// `AttachPrincipalPolicy` (no typed bindings yet).
+    /// `AttachPrincipalPolicy`.
     fn attach_principal_policy(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: AttachPrincipalPolicyInput,
+    ) -> impl Future<Output = Result<AttachPrincipalPolicyOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AttachPrincipalPolicy")) }
     }
 
@@ -4125,13 +5525,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("AttachSecurityProfile")) }
     }
 
-    /// `AttachThingPrincipal` (no typed bindings yet).
+    /// `AttachThingPrincipal`.
     fn attach_thing_principal(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: AttachThingPrincipalInput,
+    ) -> impl Future<Output = Result<AttachThingPrincipalOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AttachThingPrincipal")) }
     }
 
@@ -4245,13 +5645,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("CreateBillingGroup")) }
     }
 
-    /// `CreateCertificateFromCsr` (no typed bindings yet).
+    /// `CreateCertificateFromCsr`.
     fn create_certificate_from_csr(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: CreateCertificateFromCsrInput,
+    ) -> impl Future<Output = Result<CreateCertificateFromCsrOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateCertificateFromCsr")) }
     }
 
@@ -4345,13 +5745,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("CreateJobTemplate")) }
     }
 
-    /// `CreateKeysAndCertificate` (no typed bindings yet).
+    /// `CreateKeysAndCertificate`.
     fn create_keys_and_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: CreateKeysAndCertificateInput,
+    ) -> impl Future<Output = Result<CreateKeysAndCertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateKeysAndCertificate")) }
     }
 
@@ -4395,23 +5795,23 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("CreatePackageVersion")) }
     }
 
-    /// `CreatePolicy` (no typed bindings yet).
+    /// `CreatePolicy`.
     fn create_policy(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: CreatePolicyInput,
+    ) -> impl Future<Output = Result<CreatePolicyOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreatePolicy")) }
     }
 
-    /// `CreatePolicyVersion` (no typed bindings yet).
+    /// `CreatePolicyVersion`.
     fn create_policy_version(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: CreatePolicyVersionInput,
+    ) -> impl Future<Output = Result<CreatePolicyVersionOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreatePolicyVersion")) }
     }
 
@@ -4585,13 +5985,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DeleteCACertificate")) }
     }
 
-    /// `DeleteCertificate` (no typed bindings yet).
+    /// `DeleteCertificate`.
     fn delete_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeleteCertificateInput,
+    ) -> impl Future<Output = Result<DeleteCertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteCertificate")) }
     }
 
@@ -4745,23 +6145,23 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DeletePackageVersion")) }
     }
 
-    /// `DeletePolicy` (no typed bindings yet).
+    /// `DeletePolicy`.
     fn delete_policy(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeletePolicyInput,
+    ) -> impl Future<Output = Result<DeletePolicyOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeletePolicy")) }
     }
 
-    /// `DeletePolicyVersion` (no typed bindings yet).
+    /// `DeletePolicyVersion`.
     fn delete_policy_version(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeletePolicyVersionInput,
+    ) -> impl Future<Output = Result<DeletePolicyVersionOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeletePolicyVersion")) }
     }
 
@@ -4985,13 +6385,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DescribeCACertificate")) }
     }
 
-    /// `DescribeCertificate` (no typed bindings yet).
+    /// `DescribeCertificate`.
     fn describe_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DescribeCertificateInput,
+    ) -> impl Future<Output = Result<DescribeCertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeCertificate")) }
     }
 
@@ -5255,23 +6655,23 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DescribeThingType")) }
     }
 
-    /// `DetachPolicy` (no typed bindings yet).
+    /// `DetachPolicy`.
     fn detach_policy(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DetachPolicyInput,
+    ) -> impl Future<Output = Result<DetachPolicyOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DetachPolicy")) }
     }
 
-    /// `DetachPrincipalPolicy` (no typed bindings yet).
+    /// `DetachPrincipalPolicy`.
     fn detach_principal_policy(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DetachPrincipalPolicyInput,
+    ) -> impl Future<Output = Result<DetachPrincipalPolicyOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DetachPrincipalPolicy")) }
     }
 
@@ -5285,13 +6685,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DetachSecurityProfile")) }
     }
 
-    /// `DetachThingPrincipal` (no typed bindings yet).
+    /// `DetachThingPrincipal`.
     fn detach_thing_principal(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DetachThingPrincipalInput,
+    ) -> impl Future<Output = Result<DetachThingPrincipalOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DetachThingPrincipal")) }
     }
 
@@ -5465,23 +6865,23 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("GetPercentiles")) }
     }
 
-    /// `GetPolicy` (no typed bindings yet).
+    /// `GetPolicy`.
     fn get_policy(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: GetPolicyInput,
+    ) -> impl Future<Output = Result<GetPolicyOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetPolicy")) }
     }
 
-    /// `GetPolicyVersion` (no typed bindings yet).
+    /// `GetPolicyVersion`.
     fn get_policy_version(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: GetPolicyVersionInput,
+    ) -> impl Future<Output = Result<GetPolicyVersionOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetPolicyVersion")) }
     }
 
@@ -5555,13 +6955,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListActiveViolations")) }
     }
 
-    /// `ListAttachedPolicies` (no typed bindings yet).
+    /// `ListAttachedPolicies`.
     fn list_attached_policies(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListAttachedPoliciesInput,
+    ) -> impl Future<Output = Result<ListAttachedPoliciesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListAttachedPolicies")) }
     }
 
@@ -5655,13 +7055,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListCertificateProviders")) }
     }
 
-    /// `ListCertificates` (no typed bindings yet).
+    /// `ListCertificates`.
     fn list_certificates(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListCertificatesInput,
+    ) -> impl Future<Output = Result<ListCertificatesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListCertificates")) }
     }
 
@@ -5875,53 +7275,53 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListPackages")) }
     }
 
-    /// `ListPolicies` (no typed bindings yet).
+    /// `ListPolicies`.
     fn list_policies(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListPoliciesInput,
+    ) -> impl Future<Output = Result<ListPoliciesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListPolicies")) }
     }
 
-    /// `ListPolicyPrincipals` (no typed bindings yet).
+    /// `ListPolicyPrincipals`.
     fn list_policy_principals(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListPolicyPrincipalsInput,
+    ) -> impl Future<Output = Result<ListPolicyPrincipalsOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListPolicyPrincipals")) }
     }
 
-    /// `ListPolicyVersions` (no typed bindings yet).
+    /// `ListPolicyVersions`.
     fn list_policy_versions(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListPolicyVersionsInput,
+    ) -> impl Future<Output = Result<ListPolicyVersionsOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListPolicyVersions")) }
     }
 
-    /// `ListPrincipalPolicies` (no typed bindings yet).
+    /// `ListPrincipalPolicies`.
     fn list_principal_policies(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListPrincipalPoliciesInput,
+    ) -> impl Future<Output = Result<ListPrincipalPoliciesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListPrincipalPolicies")) }
     }
 
-    /// `ListPrincipalThings` (no typed bindings yet).
+    /// `ListPrincipalThings`.
     fn list_principal_things(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListPrincipalThingsInput,
+    ) -> impl Future<Output = Result<ListPrincipalThingsOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListPrincipalThings")) }
     }
 
@@ -6035,13 +7435,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListTagsForResource")) }
     }
 
-    /// `ListTargetsForPolicy` (no typed bindings yet).
+    /// `ListTargetsForPolicy`.
     fn list_targets_for_policy(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListTargetsForPolicyInput,
+    ) -> impl Future<Output = Result<ListTargetsForPolicyOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListTargetsForPolicy")) }
     }
 
@@ -6075,13 +7475,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListThingGroupsForThing")) }
     }
 
-    /// `ListThingPrincipals` (no typed bindings yet).
+    /// `ListThingPrincipals`.
     fn list_thing_principals(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListThingPrincipalsInput,
+    ) -> impl Future<Output = Result<ListThingPrincipalsOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListThingPrincipals")) }
     }
 
@@ -6305,13 +7705,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("SetDefaultAuthorizer")) }
     }
 
-    /// `SetDefaultPolicyVersion` (no typed bindings yet).
+    /// `SetDefaultPolicyVersion`.
     fn set_default_policy_version(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: SetDefaultPolicyVersionInput,
+    ) -> impl Future<Output = Result<SetDefaultPolicyVersionOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("SetDefaultPolicyVersion")) }
     }
 
@@ -6495,13 +7895,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("UpdateCACertificate")) }
     }
 
-    /// `UpdateCertificate` (no typed bindings yet).
+    /// `UpdateCertificate`.
     fn update_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: UpdateCertificateInput,
+    ) -> impl Future<Output = Result<UpdateCertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateCertificate")) }
     }
 
@@ -6788,10 +8188,19 @@ pub async fn dispatch<A: IotApi>(
             api.associate_sbom_with_package_version(ctx, req).await
         }
         Operation::AssociateTargetsWithJob => api.associate_targets_with_job(ctx, req).await,
-        Operation::AttachPolicy => api.attach_policy(ctx, req).await,
-        Operation::AttachPrincipalPolicy => api.attach_principal_policy(ctx, req).await,
+        Operation::AttachPolicy => {
+            let input = AttachPolicyInput::from_request(&req)?;
+            Ok(api.attach_policy(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::AttachPrincipalPolicy => {
+            let input = AttachPrincipalPolicyInput::from_request(&req)?;
+            Ok(api.attach_principal_policy(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::AttachSecurityProfile => api.attach_security_profile(ctx, req).await,
-        Operation::AttachThingPrincipal => api.attach_thing_principal(ctx, req).await,
+        Operation::AttachThingPrincipal => {
+            let input = AttachThingPrincipalInput::from_request(&req)?;
+            Ok(api.attach_thing_principal(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::CancelAuditMitigationActionsTask => {
             api.cancel_audit_mitigation_actions_task(ctx, req).await
         }
@@ -6809,7 +8218,14 @@ pub async fn dispatch<A: IotApi>(
         Operation::CreateAuditSuppression => api.create_audit_suppression(ctx, req).await,
         Operation::CreateAuthorizer => api.create_authorizer(ctx, req).await,
         Operation::CreateBillingGroup => api.create_billing_group(ctx, req).await,
-        Operation::CreateCertificateFromCsr => api.create_certificate_from_csr(ctx, req).await,
+        Operation::CreateCertificateFromCsr => {
+            let input = CreateCertificateFromCsrInput::from_request(&req)?;
+            Ok(api
+                .create_certificate_from_csr(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::CreateCertificateProvider => api.create_certificate_provider(ctx, req).await,
         Operation::CreateCommand => api.create_command(ctx, req).await,
         Operation::CreateCustomMetric => api.create_custom_metric(ctx, req).await,
@@ -6819,13 +8235,26 @@ pub async fn dispatch<A: IotApi>(
         Operation::CreateFleetMetric => api.create_fleet_metric(ctx, req).await,
         Operation::CreateJob => api.create_job(ctx, req).await,
         Operation::CreateJobTemplate => api.create_job_template(ctx, req).await,
-        Operation::CreateKeysAndCertificate => api.create_keys_and_certificate(ctx, req).await,
+        Operation::CreateKeysAndCertificate => {
+            let input = CreateKeysAndCertificateInput::from_request(&req)?;
+            Ok(api
+                .create_keys_and_certificate(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::CreateMitigationAction => api.create_mitigation_action(ctx, req).await,
         Operation::CreateOTAUpdate => api.create_ota_update(ctx, req).await,
         Operation::CreatePackage => api.create_package(ctx, req).await,
         Operation::CreatePackageVersion => api.create_package_version(ctx, req).await,
-        Operation::CreatePolicy => api.create_policy(ctx, req).await,
-        Operation::CreatePolicyVersion => api.create_policy_version(ctx, req).await,
+        Operation::CreatePolicy => {
+            let input = CreatePolicyInput::from_request(&req)?;
+            Ok(api.create_policy(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::CreatePolicyVersion => {
+            let input = CreatePolicyVersionInput::from_request(&req)?;
+            Ok(api.create_policy_version(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::CreateProvisioningClaim => api.create_provisioning_claim(ctx, req).await,
         Operation::CreateProvisioningTemplate => api.create_provisioning_template(ctx, req).await,
         Operation::CreateProvisioningTemplateVersion => {
@@ -6856,7 +8285,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::DeleteAuthorizer => api.delete_authorizer(ctx, req).await,
         Operation::DeleteBillingGroup => api.delete_billing_group(ctx, req).await,
         Operation::DeleteCACertificate => api.delete_ca_certificate(ctx, req).await,
-        Operation::DeleteCertificate => api.delete_certificate(ctx, req).await,
+        Operation::DeleteCertificate => {
+            let input = DeleteCertificateInput::from_request(&req)?;
+            Ok(api.delete_certificate(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DeleteCertificateProvider => api.delete_certificate_provider(ctx, req).await,
         Operation::DeleteCommand => api.delete_command(ctx, req).await,
         Operation::DeleteCommandExecution => api.delete_command_execution(ctx, req).await,
@@ -6872,8 +8304,14 @@ pub async fn dispatch<A: IotApi>(
         Operation::DeleteOTAUpdate => api.delete_ota_update(ctx, req).await,
         Operation::DeletePackage => api.delete_package(ctx, req).await,
         Operation::DeletePackageVersion => api.delete_package_version(ctx, req).await,
-        Operation::DeletePolicy => api.delete_policy(ctx, req).await,
-        Operation::DeletePolicyVersion => api.delete_policy_version(ctx, req).await,
+        Operation::DeletePolicy => {
+            let input = DeletePolicyInput::from_request(&req)?;
+            Ok(api.delete_policy(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::DeletePolicyVersion => {
+            let input = DeletePolicyVersionInput::from_request(&req)?;
+            Ok(api.delete_policy_version(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DeleteProvisioningTemplate => api.delete_provisioning_template(ctx, req).await,
         Operation::DeleteProvisioningTemplateVersion => {
             api.delete_provisioning_template_version(ctx, req).await
@@ -6914,7 +8352,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::DescribeAuthorizer => api.describe_authorizer(ctx, req).await,
         Operation::DescribeBillingGroup => api.describe_billing_group(ctx, req).await,
         Operation::DescribeCACertificate => api.describe_ca_certificate(ctx, req).await,
-        Operation::DescribeCertificate => api.describe_certificate(ctx, req).await,
+        Operation::DescribeCertificate => {
+            let input = DescribeCertificateInput::from_request(&req)?;
+            Ok(api.describe_certificate(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DescribeCertificateProvider => api.describe_certificate_provider(ctx, req).await,
         Operation::DescribeCustomMetric => api.describe_custom_metric(ctx, req).await,
         Operation::DescribeDefaultAuthorizer => api.describe_default_authorizer(ctx, req).await,
@@ -6960,10 +8401,19 @@ pub async fn dispatch<A: IotApi>(
             let input = DescribeThingTypeInput::from_request(&req)?;
             Ok(api.describe_thing_type(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::DetachPolicy => api.detach_policy(ctx, req).await,
-        Operation::DetachPrincipalPolicy => api.detach_principal_policy(ctx, req).await,
+        Operation::DetachPolicy => {
+            let input = DetachPolicyInput::from_request(&req)?;
+            Ok(api.detach_policy(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::DetachPrincipalPolicy => {
+            let input = DetachPrincipalPolicyInput::from_request(&req)?;
+            Ok(api.detach_principal_policy(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DetachSecurityProfile => api.detach_security_profile(ctx, req).await,
-        Operation::DetachThingPrincipal => api.detach_thing_principal(ctx, req).await,
+        Operation::DetachThingPrincipal => {
+            let input = DetachThingPrincipalInput::from_request(&req)?;
+            Ok(api.detach_thing_principal(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DisableTopicRule => api.disable_topic_rule(ctx, req).await,
         Operation::DisassociateSbomFromPackageVersion => {
             api.disassociate_sbom_from_package_version(ctx, req).await
@@ -6985,8 +8435,14 @@ pub async fn dispatch<A: IotApi>(
         Operation::GetPackageConfiguration => api.get_package_configuration(ctx, req).await,
         Operation::GetPackageVersion => api.get_package_version(ctx, req).await,
         Operation::GetPercentiles => api.get_percentiles(ctx, req).await,
-        Operation::GetPolicy => api.get_policy(ctx, req).await,
-        Operation::GetPolicyVersion => api.get_policy_version(ctx, req).await,
+        Operation::GetPolicy => {
+            let input = GetPolicyInput::from_request(&req)?;
+            Ok(api.get_policy(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::GetPolicyVersion => {
+            let input = GetPolicyVersionInput::from_request(&req)?;
+            Ok(api.get_policy_version(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::GetRegistrationCode => api.get_registration_code(ctx, req).await,
         Operation::GetStatistics => api.get_statistics(ctx, req).await,
         Operation::GetThingConnectivityData => api.get_thing_connectivity_data(ctx, req).await,
@@ -6994,7 +8450,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::GetTopicRuleDestination => api.get_topic_rule_destination(ctx, req).await,
         Operation::GetV2LoggingOptions => api.get_v2_logging_options(ctx, req).await,
         Operation::ListActiveViolations => api.list_active_violations(ctx, req).await,
-        Operation::ListAttachedPolicies => api.list_attached_policies(ctx, req).await,
+        Operation::ListAttachedPolicies => {
+            let input = ListAttachedPoliciesInput::from_request(&req)?;
+            Ok(api.list_attached_policies(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListAuditFindings => api.list_audit_findings(ctx, req).await,
         Operation::ListAuditMitigationActionsExecutions => {
             api.list_audit_mitigation_actions_executions(ctx, req).await
@@ -7008,7 +8467,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::ListBillingGroups => api.list_billing_groups(ctx, req).await,
         Operation::ListCACertificates => api.list_ca_certificates(ctx, req).await,
         Operation::ListCertificateProviders => api.list_certificate_providers(ctx, req).await,
-        Operation::ListCertificates => api.list_certificates(ctx, req).await,
+        Operation::ListCertificates => {
+            let input = ListCertificatesInput::from_request(&req)?;
+            Ok(api.list_certificates(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListCertificatesByCA => api.list_certificates_by_ca(ctx, req).await,
         Operation::ListCommandExecutions => api.list_command_executions(ctx, req).await,
         Operation::ListCommands => api.list_commands(ctx, req).await,
@@ -7034,11 +8496,26 @@ pub async fn dispatch<A: IotApi>(
         Operation::ListOutgoingCertificates => api.list_outgoing_certificates(ctx, req).await,
         Operation::ListPackageVersions => api.list_package_versions(ctx, req).await,
         Operation::ListPackages => api.list_packages(ctx, req).await,
-        Operation::ListPolicies => api.list_policies(ctx, req).await,
-        Operation::ListPolicyPrincipals => api.list_policy_principals(ctx, req).await,
-        Operation::ListPolicyVersions => api.list_policy_versions(ctx, req).await,
-        Operation::ListPrincipalPolicies => api.list_principal_policies(ctx, req).await,
-        Operation::ListPrincipalThings => api.list_principal_things(ctx, req).await,
+        Operation::ListPolicies => {
+            let input = ListPoliciesInput::from_request(&req)?;
+            Ok(api.list_policies(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::ListPolicyPrincipals => {
+            let input = ListPolicyPrincipalsInput::from_request(&req)?;
+            Ok(api.list_policy_principals(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::ListPolicyVersions => {
+            let input = ListPolicyVersionsInput::from_request(&req)?;
+            Ok(api.list_policy_versions(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::ListPrincipalPolicies => {
+            let input = ListPrincipalPoliciesInput::from_request(&req)?;
+            Ok(api.list_principal_policies(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::ListPrincipalThings => {
+            let input = ListPrincipalThingsInput::from_request(&req)?;
+            Ok(api.list_principal_things(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListPrincipalThingsV2 => api.list_principal_things_v2(ctx, req).await,
         Operation::ListProvisioningTemplateVersions => {
             api.list_provisioning_template_versions(ctx, req).await
@@ -7059,7 +8536,10 @@ pub async fn dispatch<A: IotApi>(
             let input = ListTagsForResourceInput::from_request(&req)?;
             Ok(api.list_tags_for_resource(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::ListTargetsForPolicy => api.list_targets_for_policy(ctx, req).await,
+        Operation::ListTargetsForPolicy => {
+            let input = ListTargetsForPolicyInput::from_request(&req)?;
+            Ok(api.list_targets_for_policy(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListTargetsForSecurityProfile => {
             api.list_targets_for_security_profile(ctx, req).await
         }
@@ -7075,7 +8555,10 @@ pub async fn dispatch<A: IotApi>(
                 .into_reply()
                 .with_default_status(200))
         }
-        Operation::ListThingPrincipals => api.list_thing_principals(ctx, req).await,
+        Operation::ListThingPrincipals => {
+            let input = ListThingPrincipalsInput::from_request(&req)?;
+            Ok(api.list_thing_principals(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListThingPrincipalsV2 => api.list_thing_principals_v2(ctx, req).await,
         Operation::ListThingRegistrationTaskReports => {
             api.list_thing_registration_task_reports(ctx, req).await
@@ -7126,7 +8609,14 @@ pub async fn dispatch<A: IotApi>(
         Operation::ReplaceTopicRule => api.replace_topic_rule(ctx, req).await,
         Operation::SearchIndex => api.search_index(ctx, req).await,
         Operation::SetDefaultAuthorizer => api.set_default_authorizer(ctx, req).await,
-        Operation::SetDefaultPolicyVersion => api.set_default_policy_version(ctx, req).await,
+        Operation::SetDefaultPolicyVersion => {
+            let input = SetDefaultPolicyVersionInput::from_request(&req)?;
+            Ok(api
+                .set_default_policy_version(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::SetLoggingOptions => api.set_logging_options(ctx, req).await,
         Operation::SetV2LoggingLevel => api.set_v2_logging_level(ctx, req).await,
         Operation::SetV2LoggingOptions => api.set_v2_logging_options(ctx, req).await,
@@ -7157,7 +8647,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::UpdateAuthorizer => api.update_authorizer(ctx, req).await,
         Operation::UpdateBillingGroup => api.update_billing_group(ctx, req).await,
         Operation::UpdateCACertificate => api.update_ca_certificate(ctx, req).await,
-        Operation::UpdateCertificate => api.update_certificate(ctx, req).await,
+        Operation::UpdateCertificate => {
+            let input = UpdateCertificateInput::from_request(&req)?;
+            Ok(api.update_certificate(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::UpdateCertificateProvider => api.update_certificate_provider(ctx, req).await,
         Operation::UpdateCommand => api.update_command(ctx, req).await,
         Operation::UpdateCustomMetric => api.update_custom_metric(ctx, req).await,

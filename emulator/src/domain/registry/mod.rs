@@ -1,5 +1,6 @@
 //! The thing registry: things, thing types and thing groups.
 
+pub mod principals;
 pub mod thing_groups;
 pub mod thing_types;
 pub mod things;
