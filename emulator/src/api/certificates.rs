@@ -39,6 +39,7 @@ pub fn certificate_error(e: CertificateError) -> ApiError {
         CertificateError::Registry(e) => registry_error(e),
         CertificateError::State(m) => ApiError::new(ErrorCode::CertificateStateException, m),
         CertificateError::DeleteConflict(m) => ApiError::new(ErrorCode::DeleteConflictException, m),
+        CertificateError::Conflict(m) => ApiError::new(ErrorCode::CertificateConflictException, m),
         CertificateError::X509(X509Error::Invalid(m)) => {
             ApiError::new(ErrorCode::CertificateValidationException, m)
         }
@@ -74,7 +75,7 @@ fn description(scope: &Scope, c: Certificate) -> CertificateDescription {
             not_before: Some(Timestamp(c.not_before)),
             not_after: Some(Timestamp(c.not_after)),
         }),
-        certificate_mode: Some("DEFAULT".to_owned()),
+        certificate_mode: Some(c.mode.as_str().to_owned()),
     }
 }
 
@@ -134,40 +135,56 @@ fn decode_marker(marker: &str) -> Result<(Millis, String), ApiError> {
         .ok_or_else(|| ApiError::invalid_request("The marker is not valid."))
 }
 
-pub fn list_certificates(
+/// One page of certificates, all or those of one CA, by creation date.
+pub fn certificate_page(
     app: &App,
-    ctx: &RequestContext,
-    input: ListCertificatesInput,
-) -> Result<ListCertificatesOutput, ApiError> {
-    let after = input.marker.as_deref().map(decode_marker).transpose()?;
-    let size = match page_size(input.page_size) {
+    scope: &Scope,
+    ca: Option<&str>,
+    ascending: Option<bool>,
+    marker: Option<&str>,
+    page: Option<i32>,
+) -> Result<(Vec<WireCertificate>, Option<String>), ApiError> {
+    let after = marker.map(decode_marker).transpose()?;
+    let size = match page_size(page) {
         0 => DEFAULT_MARKER_PAGE,
         n => n,
     };
     let (certs, next) = certificates(app)
         .list(
-            &ctx.scope,
-            None,
-            input.ascending_order.unwrap_or(false),
+            scope,
+            ca,
+            ascending.unwrap_or(false),
             after.as_ref().map(|(t, id)| (*t, id.as_str())),
             size,
         )
         .map_err(certificate_error)?;
-    Ok(ListCertificatesOutput {
-        certificates: Some(
-            certs
-                .into_iter()
-                .map(|c| WireCertificate {
-                    certificate_arn: Some(c.arn(&ctx.scope)),
-                    certificate_id: Some(c.id),
-                    status: Some(c.status.as_str().to_owned()),
-                    creation_date: Some(Timestamp(c.created_at)),
-                    certificate_mode: Some("DEFAULT".to_owned()),
-                })
-                .collect(),
-        ),
-        next_marker: next.map(|(t, id)| encode_token(&format!("{t}:{id}"))),
-    })
+    let items = certs
+        .into_iter()
+        .map(|c| WireCertificate {
+            certificate_arn: Some(c.arn(scope)),
+            certificate_id: Some(c.id),
+            status: Some(c.status.as_str().to_owned()),
+            creation_date: Some(Timestamp(c.created_at)),
+            certificate_mode: Some(c.mode.as_str().to_owned()),
+        })
+        .collect();
+    Ok((items, next.map(|(t, id)| encode_token(&format!("{t}:{id}")))))
+}
+
+pub fn list_certificates(
+    app: &App,
+    ctx: &RequestContext,
+    input: ListCertificatesInput,
+) -> Result<ListCertificatesOutput, ApiError> {
+    let (certificates, next_marker) = certificate_page(
+        app,
+        &ctx.scope,
+        None,
+        input.ascending_order,
+        input.marker.as_deref(),
+        input.page_size,
+    )?;
+    Ok(ListCertificatesOutput { certificates: Some(certificates), next_marker })
 }
 
 pub fn update_certificate(

@@ -9,16 +9,20 @@ use super::generated::iot::{
     CreateKeysAndCertificateInput, CreateKeysAndCertificateOutput, CreatePolicyInput,
     CreatePolicyOutput, CreatePolicyVersionInput, CreatePolicyVersionOutput, CreateThingGroupInput,
     CreateThingGroupOutput, CreateThingInput, CreateThingOutput, CreateThingTypeInput,
-    CreateThingTypeOutput, DeleteCertificateInput, DeleteCertificateOutput, DeletePolicyInput,
-    DeletePolicyOutput, DeletePolicyVersionInput, DeletePolicyVersionOutput, DeleteThingGroupInput,
-    DeleteThingGroupOutput, DeleteThingInput, DeleteThingOutput, DeleteThingTypeInput,
-    DeleteThingTypeOutput, DeprecateThingTypeInput, DeprecateThingTypeOutput,
+    CreateThingTypeOutput, DeleteCACertificateInput, DeleteCACertificateOutput,
+    DeleteCertificateInput, DeleteCertificateOutput, DeletePolicyInput, DeletePolicyOutput,
+    DeletePolicyVersionInput, DeletePolicyVersionOutput, DeleteRegistrationCodeInput,
+    DeleteRegistrationCodeOutput, DeleteThingGroupInput, DeleteThingGroupOutput, DeleteThingInput,
+    DeleteThingOutput, DeleteThingTypeInput, DeleteThingTypeOutput, DeprecateThingTypeInput,
+    DeprecateThingTypeOutput, DescribeCACertificateInput, DescribeCACertificateOutput,
     DescribeCertificateInput, DescribeCertificateOutput, DescribeThingGroupInput,
     DescribeThingGroupOutput, DescribeThingInput, DescribeThingOutput, DescribeThingTypeInput,
     DescribeThingTypeOutput, DetachPolicyInput, DetachPolicyOutput, DetachPrincipalPolicyInput,
     DetachPrincipalPolicyOutput, DetachThingPrincipalInput, DetachThingPrincipalOutput, ErrorCode,
-    GetPolicyInput, GetPolicyOutput, GetPolicyVersionInput, GetPolicyVersionOutput, IotApi,
-    ListAttachedPoliciesInput, ListAttachedPoliciesOutput, ListCertificatesInput,
+    GetPolicyInput, GetPolicyOutput, GetPolicyVersionInput, GetPolicyVersionOutput,
+    GetRegistrationCodeInput, GetRegistrationCodeOutput, IotApi, ListAttachedPoliciesInput,
+    ListAttachedPoliciesOutput, ListCACertificatesInput, ListCACertificatesOutput,
+    ListCertificatesByCAInput, ListCertificatesByCAOutput, ListCertificatesInput,
     ListCertificatesOutput, ListPoliciesInput, ListPoliciesOutput, ListPolicyPrincipalsInput,
     ListPolicyPrincipalsOutput, ListPolicyVersionsInput, ListPolicyVersionsOutput,
     ListPrincipalPoliciesInput, ListPrincipalPoliciesOutput, ListPrincipalThingsInput,
@@ -27,14 +31,18 @@ use super::generated::iot::{
     ListThingGroupsForThingOutput, ListThingGroupsInput, ListThingGroupsOutput,
     ListThingPrincipalsInput, ListThingPrincipalsOutput, ListThingTypesInput, ListThingTypesOutput,
     ListThingsInThingGroupInput, ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput,
-    RemoveThingFromThingGroupInput, RemoveThingFromThingGroupOutput, SetDefaultPolicyVersionInput,
-    SetDefaultPolicyVersionOutput, TagResourceInput, TagResourceOutput, UntagResourceInput,
-    UntagResourceOutput, UpdateCertificateInput, UpdateCertificateOutput, UpdateThingGroupInput,
-    UpdateThingGroupOutput, UpdateThingGroupsForThingInput, UpdateThingGroupsForThingOutput,
-    UpdateThingInput, UpdateThingOutput,
+    RegisterCACertificateInput, RegisterCACertificateOutput, RegisterCertificateInput,
+    RegisterCertificateOutput, RegisterCertificateWithoutCAInput,
+    RegisterCertificateWithoutCAOutput, RemoveThingFromThingGroupInput,
+    RemoveThingFromThingGroupOutput, SetDefaultPolicyVersionInput, SetDefaultPolicyVersionOutput,
+    TagResourceInput, TagResourceOutput, UntagResourceInput, UntagResourceOutput,
+    UpdateCACertificateInput, UpdateCACertificateOutput, UpdateCertificateInput,
+    UpdateCertificateOutput, UpdateThingGroupInput, UpdateThingGroupOutput,
+    UpdateThingGroupsForThingInput, UpdateThingGroupsForThingOutput, UpdateThingInput,
+    UpdateThingOutput,
 };
 use super::wire::{ApiError, RequestContext};
-use super::{certificates, policies, tags, thing_groups, thing_types, things};
+use super::{ca_certificates, certificates, policies, tags, thing_groups, thing_types, things};
 use crate::app::App;
 use crate::domain::registry::RegistryError;
 
@@ -46,6 +54,7 @@ pub fn registry_error(e: RegistryError) -> ApiError {
             ApiError::new(ErrorCode::ResourceAlreadyExistsException, m)
         }
         RegistryError::VersionConflict(m) => ApiError::new(ErrorCode::VersionConflictException, m),
+        RegistryError::LimitExceeded(m) => ApiError::new(ErrorCode::LimitExceededException, m),
         RegistryError::Store(e) => ApiError::internal(e),
     }
 }
@@ -449,5 +458,85 @@ impl IotApi for App {
         input: UpdateCertificateInput,
     ) -> Result<UpdateCertificateOutput, ApiError> {
         certificates::update_certificate(self, ctx, input)
+    }
+
+    async fn delete_ca_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteCACertificateInput,
+    ) -> Result<DeleteCACertificateOutput, ApiError> {
+        ca_certificates::delete_ca_certificate(self, ctx, input)
+    }
+
+    async fn delete_registration_code(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRegistrationCodeInput,
+    ) -> Result<DeleteRegistrationCodeOutput, ApiError> {
+        ca_certificates::delete_registration_code(self, ctx, input)
+    }
+
+    async fn describe_ca_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeCACertificateInput,
+    ) -> Result<DescribeCACertificateOutput, ApiError> {
+        ca_certificates::describe_ca_certificate(self, ctx, input)
+    }
+
+    async fn get_registration_code(
+        &self,
+        ctx: &RequestContext,
+        input: GetRegistrationCodeInput,
+    ) -> Result<GetRegistrationCodeOutput, ApiError> {
+        ca_certificates::get_registration_code(self, ctx, input)
+    }
+
+    async fn list_ca_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: ListCACertificatesInput,
+    ) -> Result<ListCACertificatesOutput, ApiError> {
+        ca_certificates::list_ca_certificates(self, ctx, input)
+    }
+
+    async fn list_certificates_by_ca(
+        &self,
+        ctx: &RequestContext,
+        input: ListCertificatesByCAInput,
+    ) -> Result<ListCertificatesByCAOutput, ApiError> {
+        ca_certificates::list_certificates_by_ca(self, ctx, input)
+    }
+
+    async fn register_ca_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: RegisterCACertificateInput,
+    ) -> Result<RegisterCACertificateOutput, ApiError> {
+        ca_certificates::register_ca_certificate(self, ctx, input)
+    }
+
+    async fn register_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: RegisterCertificateInput,
+    ) -> Result<RegisterCertificateOutput, ApiError> {
+        ca_certificates::register_certificate(self, ctx, input)
+    }
+
+    async fn register_certificate_without_ca(
+        &self,
+        ctx: &RequestContext,
+        input: RegisterCertificateWithoutCAInput,
+    ) -> Result<RegisterCertificateWithoutCAOutput, ApiError> {
+        ca_certificates::register_certificate_without_ca(self, ctx, input)
+    }
+
+    async fn update_ca_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateCACertificateInput,
+    ) -> Result<UpdateCACertificateOutput, ApiError> {
+        ca_certificates::update_ca_certificate(self, ctx, input)
     }
 }

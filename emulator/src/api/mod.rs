@@ -10,6 +10,7 @@ pub mod routing;
 pub mod sigv4;
 pub mod wire;
 
+mod ca_certificates;
 mod certificates;
 mod data;
 mod iot;

@@ -7,6 +7,7 @@ use super::registry::principals::ThingPrincipalRecords;
 use super::registry::thing_groups::ThingGroupRecords;
 use super::registry::thing_types::ThingTypeRecords;
 use super::registry::things::ThingRecords;
+use super::security::ca_certificates::CaCertificateRecords;
 use super::security::certificates::CertificateRecords;
 use super::security::policies::PolicyRecords;
 use super::tags::TagRecords;
@@ -33,6 +34,7 @@ pub trait Tx:
     + TagRecords
     + CaRecords
     + CertificateRecords
+    + CaCertificateRecords
     + PolicyRecords
     + ThingPrincipalRecords
 {
@@ -45,6 +47,7 @@ impl<T> Tx for T where
         + TagRecords
         + CaRecords
         + CertificateRecords
+        + CaCertificateRecords
         + PolicyRecords
         + ThingPrincipalRecords
 {

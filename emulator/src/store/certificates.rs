@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{SqlTx, store_err};
 use crate::domain::security::certificates::{
-    Certificate, CertificateRecords, CertificateStatus, Transfer,
+    Certificate, CertificateMode, CertificateRecords, CertificateStatus, Transfer,
 };
 use crate::domain::{Millis, Scope, StoreError};
 
 const COLUMNS: &str = "id, pem, ca_id, status, owner, previous_owner, created_at, modified_at, \
-                       customer_version, generation_id, not_before, not_after, transfer";
+                       customer_version, generation_id, not_before, not_after, transfer, mode";
 
 /// The transfer column's JSON.
 #[derive(Serialize, Deserialize)]
@@ -58,6 +58,11 @@ fn certificate_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Certificate> {
         not_before: r.get(10)?,
         not_after: r.get(11)?,
         transfer,
+        mode: {
+            let mode: String = r.get(13)?;
+            CertificateMode::parse(&mode)
+                .ok_or_else(|| conversion(13, StoreError(format!("unknown mode {mode}").into())))?
+        },
     })
 }
 
@@ -92,7 +97,7 @@ impl CertificateRecords for SqlTx<'_> {
         self.0
             .prepare_cached(&format!(
                 "INSERT OR REPLACE INTO certificates (account, region, {COLUMNS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
             ))
             .map_err(store_err)?
             .execute(params![
@@ -110,7 +115,8 @@ impl CertificateRecords for SqlTx<'_> {
                 c.generation_id,
                 c.not_before,
                 c.not_after,
-                transfer
+                transfer,
+                c.mode.as_str()
             ])
             .map(drop)
             .map_err(store_err)

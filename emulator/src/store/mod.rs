@@ -3,6 +3,7 @@
 //! transaction. One file per resource group implements its record trait.
 
 mod ca;
+mod ca_certificates;
 mod certificates;
 mod policies;
 mod principals;
@@ -24,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_thing_types.sql"),
     include_str!("migrations/0003_thing_groups.sql"),
     include_str!("migrations/0004_security.sql"),
+    include_str!("migrations/0005_ca_certificates.sql"),
 ];
 
 /// Tables that `reset` keeps: the root CA must survive so devices keep trusting it.

@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot` (signing name `iot`), from botocore botocore==1.44.8:
-//! 272 operations, 50 with typed bindings.
+//! 272 operations, 60 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -28,23 +28,25 @@ static PATTERN_5: Pattern = Pattern::new(
     "[A-Za-z0-9+/]+={0,2}",
     LazyLock::new(|| Pattern::compile("[A-Za-z0-9+/]+={0,2}")),
 );
-static PATTERN_6: Pattern = Pattern::new(
+static PATTERN_6: Pattern =
+    Pattern::new("^[0-9A-Za-z_-]+$", LazyLock::new(|| Pattern::compile("^[0-9A-Za-z_-]+$")));
+static PATTERN_7: Pattern = Pattern::new(
     "[a-zA-Z0-9_.,@/:#-]+",
     LazyLock::new(|| Pattern::compile("[a-zA-Z0-9_.,@/:#-]+")),
 );
-static PATTERN_7: Pattern = Pattern::new(
+static PATTERN_8: Pattern = Pattern::new(
     "[a-zA-Z0-9_.,@/:#=\\[\\]-]*",
     LazyLock::new(|| Pattern::compile("[a-zA-Z0-9_.,@/:#=\\[\\]-]*")),
 );
-static PATTERN_8: Pattern = Pattern::new(
+static PATTERN_9: Pattern = Pattern::new(
     "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
     LazyLock::new(|| Pattern::compile("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")),
 );
-static PATTERN_9: Pattern =
-    Pattern::new("[a-zA-Z0-9:.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:.]+")));
 static PATTERN_10: Pattern =
-    Pattern::new("[a-zA-Z0-9:$.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:$.]+")));
+    Pattern::new("[a-zA-Z0-9:.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:.]+")));
 static PATTERN_11: Pattern =
+    Pattern::new("[a-zA-Z0-9:$.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:$.]+")));
+static PATTERN_12: Pattern =
     Pattern::new("[\\p{Graph}\\x20]*", LazyLock::new(|| Pattern::compile("[\\p{Graph}\\x20]*")));
 static CONSTRAINTS_0: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_0)];
@@ -63,12 +65,15 @@ static CONSTRAINTS_7: &[Constraint] =
     &[Constraint::MaxLength(1024), Constraint::Pattern(&PATTERN_5)];
 static CONSTRAINTS_8: &[Constraint] = &[Constraint::MaxValue(250.0), Constraint::MinValue(1.0)];
 static CONSTRAINTS_9: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_6)];
+    &[Constraint::MaxLength(36), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_6)];
 static CONSTRAINTS_10: &[Constraint] =
-    &[Constraint::MaxLength(800), Constraint::Pattern(&PATTERN_7)];
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_7)];
 static CONSTRAINTS_11: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_8)];
-static CONSTRAINTS_12: &[Constraint] = &[Constraint::OneOf(&[
+    &[Constraint::MaxLength(800), Constraint::Pattern(&PATTERN_8)];
+static CONSTRAINTS_12: &[Constraint] =
+    &[Constraint::MaxLength(65536), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_2)];
+static CONSTRAINTS_13: &[Constraint] = &[Constraint::OneOf(&["DEFAULT", "SNI_ONLY"])];
+static CONSTRAINTS_14: &[Constraint] = &[Constraint::OneOf(&[
     "ACTIVE",
     "INACTIVE",
     "REVOKED",
@@ -76,21 +81,25 @@ static CONSTRAINTS_12: &[Constraint] = &[Constraint::OneOf(&[
     "REGISTER_INACTIVE",
     "PENDING_ACTIVATION",
 ])];
-static CONSTRAINTS_13: &[Constraint] = &[Constraint::OneOf(&["DEFAULT", "SNI_ONLY"])];
-static CONSTRAINTS_14: &[Constraint] =
-    &[Constraint::MaxLength(65536), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_2)];
-static CONSTRAINTS_15: &[Constraint] = &[Constraint::MinValue(1.0)];
-static CONSTRAINTS_16: &[Constraint] =
-    &[Constraint::MaxLength(12), Constraint::MinLength(12), Constraint::Pattern(&PATTERN_4)];
-static CONSTRAINTS_17: &[Constraint] = &[Constraint::MinLength(1)];
-static CONSTRAINTS_18: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_9)];
+static CONSTRAINTS_15: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_9)];
+static CONSTRAINTS_16: &[Constraint] = &[Constraint::OneOf(&["ENABLE", "DISABLE"])];
+static CONSTRAINTS_17: &[Constraint] = &[Constraint::OneOf(&["ACTIVE", "INACTIVE"])];
+static CONSTRAINTS_18: &[Constraint] = &[Constraint::MinValue(1.0)];
 static CONSTRAINTS_19: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
-static CONSTRAINTS_20: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
+    &[Constraint::MaxLength(12), Constraint::MinLength(12), Constraint::Pattern(&PATTERN_4)];
+static CONSTRAINTS_20: &[Constraint] = &[Constraint::MinLength(1)];
 static CONSTRAINTS_21: &[Constraint] =
-    &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_11)];
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
 static CONSTRAINTS_22: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_11)];
+static CONSTRAINTS_23: &[Constraint] = &[Constraint::MaxLength(2048), Constraint::MinLength(20)];
+static CONSTRAINTS_24: &[Constraint] =
+    &[Constraint::MaxLength(10240), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_2)];
+static CONSTRAINTS_25: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
+static CONSTRAINTS_26: &[Constraint] =
+    &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_12)];
+static CONSTRAINTS_27: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_2)];
 
 /// Every operation of the service, in model order.
@@ -1036,7 +1045,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/cacertificate/{caCertificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DeleteCertificate",
@@ -1183,7 +1192,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/registrationcode",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DeleteRoleAlias",
@@ -1316,7 +1325,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/cacertificate/{caCertificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DescribeCertificate",
@@ -1673,7 +1682,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/registrationcode",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "GetStatistics",
@@ -1778,7 +1787,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/cacertificates",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListCertificateProviders",
@@ -1799,7 +1808,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/certificates-by-ca/{caCertificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListCommandExecutions",
@@ -2171,21 +2180,21 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/cacertificate",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "RegisterCertificate",
         method: "POST",
         uri: "/certificate/register",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "RegisterCertificateWithoutCA",
         method: "POST",
         uri: "/certificate/register-no-ca",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "RegisterThing",
@@ -2367,7 +2376,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PUT",
         uri: "/cacertificate/{caCertificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "UpdateCertificate",
@@ -3274,6 +3283,37 @@ impl IntoReply for CreateThingTypeOutput {
     }
 }
 
+/// The decoded request of `DeleteCACertificate` (`DELETE /cacertificate/{caCertificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteCACertificateInput {
+    pub certificate_id: String,
+}
+
+impl FromRequest for DeleteCACertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let certificate_id: Option<String> = req.label::<String>("caCertificateId")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_5);
+        }
+        validation.finish()?;
+        Ok(Self { certificate_id: certificate_id.unwrap_or_default() })
+    }
+}
+
+/// The response of `DeleteCACertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeleteCACertificateOutput {}
+
+impl IntoReply for DeleteCACertificateOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `DeleteCertificate` (`DELETE /certificates/{certificateId}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteCertificateInput {
@@ -3372,6 +3412,30 @@ impl FromRequest for DeletePolicyVersionInput {
 pub struct DeletePolicyVersionOutput {}
 
 impl IntoReply for DeletePolicyVersionOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DeleteRegistrationCode` (`DELETE /registrationcode`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteRegistrationCodeInput {}
+
+impl FromRequest for DeleteRegistrationCodeInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        validation.finish()?;
+        Ok(Self {})
+    }
+}
+
+/// The response of `DeleteRegistrationCode`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeleteRegistrationCodeOutput {}
+
+impl IntoReply for DeleteRegistrationCodeOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -3508,6 +3572,42 @@ impl FromRequest for DeprecateThingTypeInput {
 pub struct DeprecateThingTypeOutput {}
 
 impl IntoReply for DeprecateThingTypeOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DescribeCACertificate` (`GET /cacertificate/{caCertificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeCACertificateInput {
+    pub certificate_id: String,
+}
+
+impl FromRequest for DescribeCACertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let certificate_id: Option<String> = req.label::<String>("caCertificateId")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_5);
+        }
+        validation.finish()?;
+        Ok(Self { certificate_id: certificate_id.unwrap_or_default() })
+    }
+}
+
+/// The response of `DescribeCACertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DescribeCACertificateOutput {
+    #[serde(rename = "certificateDescription", skip_serializing_if = "Option::is_none")]
+    pub certificate_description: Option<CACertificateDescription>,
+    #[serde(rename = "registrationConfig", skip_serializing_if = "Option::is_none")]
+    pub registration_config: Option<RegistrationConfig>,
+}
+
+impl IntoReply for DescribeCACertificateOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -3910,6 +4010,33 @@ impl IntoReply for GetPolicyVersionOutput {
     }
 }
 
+/// The decoded request of `GetRegistrationCode` (`GET /registrationcode`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetRegistrationCodeInput {}
+
+impl FromRequest for GetRegistrationCodeInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        validation.finish()?;
+        Ok(Self {})
+    }
+}
+
+/// The response of `GetRegistrationCode`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GetRegistrationCodeOutput {
+    #[serde(rename = "registrationCode", skip_serializing_if = "Option::is_none")]
+    pub registration_code: Option<String>,
+}
+
+impl IntoReply for GetRegistrationCodeOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `ListAttachedPolicies` (`POST /attached-policies/{target}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAttachedPoliciesInput {
@@ -3955,6 +4082,53 @@ impl IntoReply for ListAttachedPoliciesOutput {
     }
 }
 
+/// The decoded request of `ListCACertificates` (`GET /cacertificates`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListCACertificatesInput {
+    pub ascending_order: Option<bool>,
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+    pub template_name: Option<String>,
+}
+
+impl FromRequest for ListCACertificatesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let ascending_order: Option<bool> = req.query::<bool>("isAscendingOrder")?;
+        let marker: Option<String> = req.query::<String>("marker")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let template_name: Option<String> = req.query::<String>("templateName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &marker {
+            v.string("marker", x, CONSTRAINTS_7);
+        }
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+        }
+        if let Some(x) = &template_name {
+            v.string("templateName", x, CONSTRAINTS_9);
+        }
+        validation.finish()?;
+        Ok(Self { ascending_order, marker, page_size, template_name })
+    }
+}
+
+/// The response of `ListCACertificates`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListCACertificatesOutput {
+    #[serde(rename = "certificates", skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<Vec<CACertificate>>,
+    #[serde(rename = "nextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+impl IntoReply for ListCACertificatesOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `ListCertificates` (`GET /certificates`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCertificatesInput {
@@ -3991,6 +4165,59 @@ pub struct ListCertificatesOutput {
 }
 
 impl IntoReply for ListCertificatesOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListCertificatesByCA` (`GET /certificates-by-ca/{caCertificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListCertificatesByCAInput {
+    pub ascending_order: Option<bool>,
+    pub ca_certificate_id: String,
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+}
+
+impl FromRequest for ListCertificatesByCAInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let ascending_order: Option<bool> = req.query::<bool>("isAscendingOrder")?;
+        let ca_certificate_id: Option<String> = req.label::<String>("caCertificateId")?;
+        let marker: Option<String> = req.query::<String>("marker")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("caCertificateId", ca_certificate_id.is_some());
+        if let Some(x) = &ca_certificate_id {
+            v.string("caCertificateId", x, CONSTRAINTS_5);
+        }
+        if let Some(x) = &marker {
+            v.string("marker", x, CONSTRAINTS_7);
+        }
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+        }
+        validation.finish()?;
+        Ok(Self {
+            ascending_order,
+            ca_certificate_id: ca_certificate_id.unwrap_or_default(),
+            marker,
+            page_size,
+        })
+    }
+}
+
+/// The response of `ListCertificatesByCA`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListCertificatesByCAOutput {
+    #[serde(rename = "certificates", skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<Vec<Certificate>>,
+    #[serde(rename = "nextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+impl IntoReply for ListCertificatesByCAOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -4492,10 +4719,10 @@ impl FromRequest for ListThingsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &attribute_name {
-            v.string("attributeName", x, CONSTRAINTS_9);
+            v.string("attributeName", x, CONSTRAINTS_10);
         }
         if let Some(x) = &attribute_value {
-            v.string("attributeValue", x, CONSTRAINTS_10);
+            v.string("attributeValue", x, CONSTRAINTS_11);
         }
         if let Some(x) = &max_results {
             v.number("maxResults", *x as f64, CONSTRAINTS_8);
@@ -4575,6 +4802,203 @@ pub struct ListThingsInThingGroupOutput {
 }
 
 impl IntoReply for ListThingsInThingGroupOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `RegisterCACertificate` (`POST /cacertificate`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegisterCACertificateInput {
+    pub allow_auto_registration: Option<bool>,
+    pub ca_certificate: String,
+    pub certificate_mode: Option<String>,
+    pub registration_config: Option<RegistrationConfig>,
+    pub set_as_active: Option<bool>,
+    pub tags: Option<Vec<Tag>>,
+    pub verification_certificate: Option<String>,
+}
+
+impl FromRequest for RegisterCACertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "caCertificate")]
+            ca_certificate: Option<String>,
+            #[serde(default, rename = "certificateMode")]
+            certificate_mode: Option<String>,
+            #[serde(default, rename = "registrationConfig")]
+            registration_config: Option<RegistrationConfig>,
+            #[serde(default, rename = "tags")]
+            tags: Option<Vec<Tag>>,
+            #[serde(default, rename = "verificationCertificate")]
+            verification_certificate: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let allow_auto_registration: Option<bool> = req.query::<bool>("allowAutoRegistration")?;
+        let ca_certificate: Option<String> = body.ca_certificate.take();
+        let certificate_mode: Option<String> = body.certificate_mode.take();
+        let registration_config: Option<RegistrationConfig> = body.registration_config.take();
+        let set_as_active: Option<bool> = req.query::<bool>("setAsActive")?;
+        let tags: Option<Vec<Tag>> = body.tags.take();
+        let verification_certificate: Option<String> = body.verification_certificate.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("caCertificate", ca_certificate.is_some());
+        if let Some(x) = &ca_certificate {
+            v.string("caCertificate", x, CONSTRAINTS_12);
+        }
+        if let Some(x) = &certificate_mode {
+            v.string("certificateMode", x, CONSTRAINTS_13);
+        }
+        if let Some(x) = &registration_config {
+            x.validate("registrationConfig", v);
+        }
+        if let Some(x) = &tags {
+            let lp: &str = "tags";
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        if let Some(x) = &verification_certificate {
+            v.string("verificationCertificate", x, CONSTRAINTS_12);
+        }
+        validation.finish()?;
+        Ok(Self {
+            allow_auto_registration,
+            ca_certificate: ca_certificate.unwrap_or_default(),
+            certificate_mode,
+            registration_config,
+            set_as_active,
+            tags,
+            verification_certificate,
+        })
+    }
+}
+
+/// The response of `RegisterCACertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RegisterCACertificateOutput {
+    #[serde(rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+}
+
+impl IntoReply for RegisterCACertificateOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `RegisterCertificate` (`POST /certificate/register`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegisterCertificateInput {
+    pub ca_certificate_pem: Option<String>,
+    pub certificate_pem: String,
+    pub set_as_active: Option<bool>,
+    pub status: Option<String>,
+}
+
+impl FromRequest for RegisterCertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "caCertificatePem")]
+            ca_certificate_pem: Option<String>,
+            #[serde(default, rename = "certificatePem")]
+            certificate_pem: Option<String>,
+            #[serde(default, rename = "status")]
+            status: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let ca_certificate_pem: Option<String> = body.ca_certificate_pem.take();
+        let certificate_pem: Option<String> = body.certificate_pem.take();
+        let set_as_active: Option<bool> = req.query::<bool>("setAsActive")?;
+        let status: Option<String> = body.status.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &ca_certificate_pem {
+            v.string("caCertificatePem", x, CONSTRAINTS_12);
+        }
+        v.required("certificatePem", certificate_pem.is_some());
+        if let Some(x) = &certificate_pem {
+            v.string("certificatePem", x, CONSTRAINTS_12);
+        }
+        if let Some(x) = &status {
+            v.string("status", x, CONSTRAINTS_14);
+        }
+        validation.finish()?;
+        Ok(Self {
+            ca_certificate_pem,
+            certificate_pem: certificate_pem.unwrap_or_default(),
+            set_as_active,
+            status,
+        })
+    }
+}
+
+/// The response of `RegisterCertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RegisterCertificateOutput {
+    #[serde(rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+}
+
+impl IntoReply for RegisterCertificateOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `RegisterCertificateWithoutCA` (`POST /certificate/register-no-ca`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegisterCertificateWithoutCAInput {
+    pub certificate_pem: String,
+    pub status: Option<String>,
+}
+
+impl FromRequest for RegisterCertificateWithoutCAInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "certificatePem")]
+            certificate_pem: Option<String>,
+            #[serde(default, rename = "status")]
+            status: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let certificate_pem: Option<String> = body.certificate_pem.take();
+        let status: Option<String> = body.status.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificatePem", certificate_pem.is_some());
+        if let Some(x) = &certificate_pem {
+            v.string("certificatePem", x, CONSTRAINTS_12);
+        }
+        if let Some(x) = &status {
+            v.string("status", x, CONSTRAINTS_14);
+        }
+        validation.finish()?;
+        Ok(Self { certificate_pem: certificate_pem.unwrap_or_default(), status })
+    }
+}
+
+/// The response of `RegisterCertificateWithoutCA`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RegisterCertificateWithoutCAOutput {
+    #[serde(rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+}
+
+impl IntoReply for RegisterCertificateWithoutCAOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -4743,7 +5167,7 @@ impl FromRequest for UntagResourceInput {
         if let Some(x) = &tag_keys {
             let lp: &str = "tagKeys";
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_11);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_15);
             }
         }
         validation.finish()?;
@@ -4759,6 +5183,69 @@ impl FromRequest for UntagResourceInput {
 pub struct UntagResourceOutput {}
 
 impl IntoReply for UntagResourceOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `UpdateCACertificate` (`PUT /cacertificate/{caCertificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateCACertificateInput {
+    pub certificate_id: String,
+    pub new_auto_registration_status: Option<String>,
+    pub new_status: Option<String>,
+    pub registration_config: Option<RegistrationConfig>,
+    pub remove_auto_registration: Option<bool>,
+}
+
+impl FromRequest for UpdateCACertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "registrationConfig")]
+            registration_config: Option<RegistrationConfig>,
+            #[serde(default, rename = "removeAutoRegistration")]
+            remove_auto_registration: Option<bool>,
+        }
+        let mut body: Body = req.json_body()?;
+        let certificate_id: Option<String> = req.label::<String>("caCertificateId")?;
+        let new_auto_registration_status: Option<String> =
+            req.query::<String>("newAutoRegistrationStatus")?;
+        let new_status: Option<String> = req.query::<String>("newStatus")?;
+        let registration_config: Option<RegistrationConfig> = body.registration_config.take();
+        let remove_auto_registration: Option<bool> = body.remove_auto_registration.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_5);
+        }
+        if let Some(x) = &new_auto_registration_status {
+            v.string("newAutoRegistrationStatus", x, CONSTRAINTS_16);
+        }
+        if let Some(x) = &new_status {
+            v.string("newStatus", x, CONSTRAINTS_17);
+        }
+        if let Some(x) = &registration_config {
+            x.validate("registrationConfig", v);
+        }
+        validation.finish()?;
+        Ok(Self {
+            certificate_id: certificate_id.unwrap_or_default(),
+            new_auto_registration_status,
+            new_status,
+            registration_config,
+            remove_auto_registration,
+        })
+    }
+}
+
+/// The response of `UpdateCACertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UpdateCACertificateOutput {}
+
+impl IntoReply for UpdateCACertificateOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -4784,7 +5271,7 @@ impl FromRequest for UpdateCertificateInput {
         }
         v.required("newStatus", new_status.is_some());
         if let Some(x) = &new_status {
-            v.string("newStatus", x, CONSTRAINTS_12);
+            v.string("newStatus", x, CONSTRAINTS_14);
         }
         validation.finish()?;
         Ok(Self {
@@ -5001,8 +5488,92 @@ impl AttributePayload {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.attributes {
-            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_9);
-            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_10);
+            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_10);
+            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_11);
+        }
+    }
+}
+
+/// Shape `CACertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CACertificate {
+    #[serde(default, rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(default, rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    #[serde(default, rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(default, rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl CACertificate {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.certificate_id {
+            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_5);
+        }
+        if let Some(x) = &self.status {
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_17);
+        }
+    }
+}
+
+/// Shape `CACertificateDescription`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CACertificateDescription {
+    #[serde(default, rename = "autoRegistrationStatus", skip_serializing_if = "Option::is_none")]
+    pub auto_registration_status: Option<String>,
+    #[serde(default, rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(default, rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    #[serde(default, rename = "certificateMode", skip_serializing_if = "Option::is_none")]
+    pub certificate_mode: Option<String>,
+    #[serde(default, rename = "certificatePem", skip_serializing_if = "Option::is_none")]
+    pub certificate_pem: Option<String>,
+    #[serde(default, rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(default, rename = "customerVersion", skip_serializing_if = "Option::is_none")]
+    pub customer_version: Option<i32>,
+    #[serde(default, rename = "generationId", skip_serializing_if = "Option::is_none")]
+    pub generation_id: Option<String>,
+    #[serde(default, rename = "lastModifiedDate", skip_serializing_if = "Option::is_none")]
+    pub last_modified_date: Option<Timestamp>,
+    #[serde(default, rename = "ownedBy", skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<String>,
+    #[serde(default, rename = "status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, rename = "validity", skip_serializing_if = "Option::is_none")]
+    pub validity: Option<CertificateValidity>,
+}
+
+impl CACertificateDescription {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.auto_registration_status {
+            v.string(&Validation::join(path, "autoRegistrationStatus"), x, CONSTRAINTS_16);
+        }
+        if let Some(x) = &self.certificate_id {
+            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_5);
+        }
+        if let Some(x) = &self.certificate_mode {
+            v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
+        }
+        if let Some(x) = &self.certificate_pem {
+            v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
+        }
+        if let Some(x) = &self.customer_version {
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_18);
+        }
+        if let Some(x) = &self.owned_by {
+            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_19);
+        }
+        if let Some(x) = &self.status {
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_17);
+        }
+        if let Some(x) = &self.validity {
+            x.validate(&Validation::join(path, "validity"), v);
         }
     }
 }
@@ -5032,7 +5603,7 @@ impl Certificate {
             v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_12);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_14);
         }
     }
 }
@@ -5083,19 +5654,19 @@ impl CertificateDescription {
             v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
         }
         if let Some(x) = &self.certificate_pem {
-            v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_14);
+            v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
         }
         if let Some(x) = &self.customer_version {
-            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_15);
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_18);
         }
         if let Some(x) = &self.owned_by {
-            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_16);
+            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_19);
         }
         if let Some(x) = &self.previous_owned_by {
-            v.string(&Validation::join(path, "previousOwnedBy"), x, CONSTRAINTS_16);
+            v.string(&Validation::join(path, "previousOwnedBy"), x, CONSTRAINTS_19);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_12);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_14);
         }
         if let Some(x) = &self.transfer_data {
             x.validate(&Validation::join(path, "transferData"), v);
@@ -5151,10 +5722,10 @@ impl KeyPair {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.private_key {
-            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_17);
+            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_20);
         }
         if let Some(x) = &self.public_key {
-            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_17);
+            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_20);
         }
     }
 }
@@ -5231,13 +5802,39 @@ impl PropagatingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.connection_attribute {
-            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_18);
+            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_21);
         }
         if let Some(x) = &self.thing_attribute {
-            v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_9);
+            v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_10);
         }
         if let Some(x) = &self.user_property_key {
-            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_19);
+            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_22);
+        }
+    }
+}
+
+/// Shape `RegistrationConfig`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RegistrationConfig {
+    #[serde(default, rename = "roleArn", skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(default, rename = "templateBody", skip_serializing_if = "Option::is_none")]
+    pub template_body: Option<String>,
+    #[serde(default, rename = "templateName", skip_serializing_if = "Option::is_none")]
+    pub template_name: Option<String>,
+}
+
+impl RegistrationConfig {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.role_arn {
+            v.string(&Validation::join(path, "roleArn"), x, CONSTRAINTS_23);
+        }
+        if let Some(x) = &self.template_body {
+            v.string(&Validation::join(path, "templateBody"), x, CONSTRAINTS_24);
+        }
+        if let Some(x) = &self.template_name {
+            v.string(&Validation::join(path, "templateName"), x, CONSTRAINTS_9);
         }
     }
 }
@@ -5256,10 +5853,10 @@ impl Tag {
     pub fn validate(&self, path: &str, v: &mut Validation) {
         {
             let x = &self.key;
-            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_11);
+            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_15);
         }
         if let Some(x) = &self.value {
-            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_20);
+            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_25);
         }
     }
 }
@@ -5283,8 +5880,8 @@ impl ThingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.attributes {
-            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_9);
-            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_10);
+            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_10);
+            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_11);
         }
         if let Some(x) = &self.thing_name {
             v.string(&Validation::join(path, "thingName"), x, CONSTRAINTS_0);
@@ -5337,7 +5934,7 @@ impl ThingGroupProperties {
             x.validate(&Validation::join(path, "attributePayload"), v);
         }
         if let Some(x) = &self.thing_group_description {
-            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_21);
+            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_26);
         }
     }
 }
@@ -5406,11 +6003,11 @@ impl ThingTypeProperties {
         if let Some(x) = &self.searchable_attributes {
             let lp: &str = &Validation::join(path, "searchableAttributes");
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_9);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_10);
             }
         }
         if let Some(x) = &self.thing_type_description {
-            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_21);
+            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_26);
         }
     }
 }
@@ -5434,10 +6031,10 @@ impl TransferData {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.reject_reason {
-            v.string(&Validation::join(path, "rejectReason"), x, CONSTRAINTS_22);
+            v.string(&Validation::join(path, "rejectReason"), x, CONSTRAINTS_27);
         }
         if let Some(x) = &self.transfer_message {
-            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_22);
+            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_27);
         }
     }
 }
@@ -5975,13 +6572,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DeleteBillingGroup")) }
     }
 
-    /// `DeleteCACertificate` (no typed bindings yet).
+    /// `DeleteCACertificate`.
     fn delete_ca_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeleteCACertificateInput,
+    ) -> impl Future<Output = Result<DeleteCACertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteCACertificate")) }
     }
 
@@ -6185,13 +6782,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DeleteProvisioningTemplateVersion")) }
     }
 
-    /// `DeleteRegistrationCode` (no typed bindings yet).
+    /// `DeleteRegistrationCode`.
     fn delete_registration_code(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeleteRegistrationCodeInput,
+    ) -> impl Future<Output = Result<DeleteRegistrationCodeOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteRegistrationCode")) }
     }
 
@@ -6375,13 +6972,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DescribeBillingGroup")) }
     }
 
-    /// `DescribeCACertificate` (no typed bindings yet).
+    /// `DescribeCACertificate`.
     fn describe_ca_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DescribeCACertificateInput,
+    ) -> impl Future<Output = Result<DescribeCACertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeCACertificate")) }
     }
 
@@ -6885,13 +7482,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("GetPolicyVersion")) }
     }
 
-    /// `GetRegistrationCode` (no typed bindings yet).
+    /// `GetRegistrationCode`.
     fn get_registration_code(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: GetRegistrationCodeInput,
+    ) -> impl Future<Output = Result<GetRegistrationCodeOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetRegistrationCode")) }
     }
 
@@ -7035,13 +7632,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListBillingGroups")) }
     }
 
-    /// `ListCACertificates` (no typed bindings yet).
+    /// `ListCACertificates`.
     fn list_ca_certificates(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListCACertificatesInput,
+    ) -> impl Future<Output = Result<ListCACertificatesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListCACertificates")) }
     }
 
@@ -7065,13 +7662,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListCertificates")) }
     }
 
-    /// `ListCertificatesByCA` (no typed bindings yet).
+    /// `ListCertificatesByCA`.
     fn list_certificates_by_ca(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListCertificatesByCAInput,
+    ) -> impl Future<Output = Result<ListCertificatesByCAOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListCertificatesByCA")) }
     }
 
@@ -7605,33 +8202,33 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("PutVerificationStateOnViolation")) }
     }
 
-    /// `RegisterCACertificate` (no typed bindings yet).
+    /// `RegisterCACertificate`.
     fn register_ca_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: RegisterCACertificateInput,
+    ) -> impl Future<Output = Result<RegisterCACertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("RegisterCACertificate")) }
     }
 
-    /// `RegisterCertificate` (no typed bindings yet).
+    /// `RegisterCertificate`.
     fn register_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: RegisterCertificateInput,
+    ) -> impl Future<Output = Result<RegisterCertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("RegisterCertificate")) }
     }
 
-    /// `RegisterCertificateWithoutCA` (no typed bindings yet).
+    /// `RegisterCertificateWithoutCA`.
     fn register_certificate_without_ca(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: RegisterCertificateWithoutCAInput,
+    ) -> impl Future<Output = Result<RegisterCertificateWithoutCAOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("RegisterCertificateWithoutCA")) }
     }
 
@@ -7885,13 +8482,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("UpdateBillingGroup")) }
     }
 
-    /// `UpdateCACertificate` (no typed bindings yet).
+    /// `UpdateCACertificate`.
     fn update_ca_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: UpdateCACertificateInput,
+    ) -> impl Future<Output = Result<UpdateCACertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateCACertificate")) }
     }
 
@@ -8284,7 +8881,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::DeleteAuditSuppression => api.delete_audit_suppression(ctx, req).await,
         Operation::DeleteAuthorizer => api.delete_authorizer(ctx, req).await,
         Operation::DeleteBillingGroup => api.delete_billing_group(ctx, req).await,
-        Operation::DeleteCACertificate => api.delete_ca_certificate(ctx, req).await,
+        Operation::DeleteCACertificate => {
+            let input = DeleteCACertificateInput::from_request(&req)?;
+            Ok(api.delete_ca_certificate(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DeleteCertificate => {
             let input = DeleteCertificateInput::from_request(&req)?;
             Ok(api.delete_certificate(ctx, input).await?.into_reply().with_default_status(200))
@@ -8316,7 +8916,14 @@ pub async fn dispatch<A: IotApi>(
         Operation::DeleteProvisioningTemplateVersion => {
             api.delete_provisioning_template_version(ctx, req).await
         }
-        Operation::DeleteRegistrationCode => api.delete_registration_code(ctx, req).await,
+        Operation::DeleteRegistrationCode => {
+            let input = DeleteRegistrationCodeInput::from_request(&req)?;
+            Ok(api
+                .delete_registration_code(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::DeleteRoleAlias => api.delete_role_alias(ctx, req).await,
         Operation::DeleteScheduledAudit => api.delete_scheduled_audit(ctx, req).await,
         Operation::DeleteSecurityProfile => api.delete_security_profile(ctx, req).await,
@@ -8351,7 +8958,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::DescribeAuditTask => api.describe_audit_task(ctx, req).await,
         Operation::DescribeAuthorizer => api.describe_authorizer(ctx, req).await,
         Operation::DescribeBillingGroup => api.describe_billing_group(ctx, req).await,
-        Operation::DescribeCACertificate => api.describe_ca_certificate(ctx, req).await,
+        Operation::DescribeCACertificate => {
+            let input = DescribeCACertificateInput::from_request(&req)?;
+            Ok(api.describe_ca_certificate(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DescribeCertificate => {
             let input = DescribeCertificateInput::from_request(&req)?;
             Ok(api.describe_certificate(ctx, input).await?.into_reply().with_default_status(200))
@@ -8443,7 +9053,10 @@ pub async fn dispatch<A: IotApi>(
             let input = GetPolicyVersionInput::from_request(&req)?;
             Ok(api.get_policy_version(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::GetRegistrationCode => api.get_registration_code(ctx, req).await,
+        Operation::GetRegistrationCode => {
+            let input = GetRegistrationCodeInput::from_request(&req)?;
+            Ok(api.get_registration_code(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::GetStatistics => api.get_statistics(ctx, req).await,
         Operation::GetThingConnectivityData => api.get_thing_connectivity_data(ctx, req).await,
         Operation::GetTopicRule => api.get_topic_rule(ctx, req).await,
@@ -8465,13 +9078,19 @@ pub async fn dispatch<A: IotApi>(
         Operation::ListAuditTasks => api.list_audit_tasks(ctx, req).await,
         Operation::ListAuthorizers => api.list_authorizers(ctx, req).await,
         Operation::ListBillingGroups => api.list_billing_groups(ctx, req).await,
-        Operation::ListCACertificates => api.list_ca_certificates(ctx, req).await,
+        Operation::ListCACertificates => {
+            let input = ListCACertificatesInput::from_request(&req)?;
+            Ok(api.list_ca_certificates(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListCertificateProviders => api.list_certificate_providers(ctx, req).await,
         Operation::ListCertificates => {
             let input = ListCertificatesInput::from_request(&req)?;
             Ok(api.list_certificates(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::ListCertificatesByCA => api.list_certificates_by_ca(ctx, req).await,
+        Operation::ListCertificatesByCA => {
+            let input = ListCertificatesByCAInput::from_request(&req)?;
+            Ok(api.list_certificates_by_ca(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListCommandExecutions => api.list_command_executions(ctx, req).await,
         Operation::ListCommands => api.list_commands(ctx, req).await,
         Operation::ListCustomMetrics => api.list_custom_metrics(ctx, req).await,
@@ -8588,10 +9207,21 @@ pub async fn dispatch<A: IotApi>(
         Operation::PutVerificationStateOnViolation => {
             api.put_verification_state_on_violation(ctx, req).await
         }
-        Operation::RegisterCACertificate => api.register_ca_certificate(ctx, req).await,
-        Operation::RegisterCertificate => api.register_certificate(ctx, req).await,
+        Operation::RegisterCACertificate => {
+            let input = RegisterCACertificateInput::from_request(&req)?;
+            Ok(api.register_ca_certificate(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::RegisterCertificate => {
+            let input = RegisterCertificateInput::from_request(&req)?;
+            Ok(api.register_certificate(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::RegisterCertificateWithoutCA => {
-            api.register_certificate_without_ca(ctx, req).await
+            let input = RegisterCertificateWithoutCAInput::from_request(&req)?;
+            Ok(api
+                .register_certificate_without_ca(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
         }
         Operation::RegisterThing => api.register_thing(ctx, req).await,
         Operation::RejectCertificateTransfer => api.reject_certificate_transfer(ctx, req).await,
@@ -8646,7 +9276,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::UpdateAuditSuppression => api.update_audit_suppression(ctx, req).await,
         Operation::UpdateAuthorizer => api.update_authorizer(ctx, req).await,
         Operation::UpdateBillingGroup => api.update_billing_group(ctx, req).await,
-        Operation::UpdateCACertificate => api.update_ca_certificate(ctx, req).await,
+        Operation::UpdateCACertificate => {
+            let input = UpdateCACertificateInput::from_request(&req)?;
+            Ok(api.update_ca_certificate(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::UpdateCertificate => {
             let input = UpdateCertificateInput::from_request(&req)?;
             Ok(api.update_certificate(ctx, input).await?.into_reply().with_default_status(200))

@@ -19,6 +19,8 @@ pub enum RegistryError {
     AlreadyExists(String),
     #[error("{0}")]
     VersionConflict(String),
+    #[error("{0}")]
+    LimitExceeded(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -40,6 +40,28 @@ impl CertificateStatus {
     }
 }
 
+/// How devices present the certificate: with SNI only (registered without a CA)
+/// or in the default way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CertificateMode {
+    #[default]
+    Default,
+    SniOnly,
+}
+
+impl CertificateMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateMode::Default => "DEFAULT",
+            CertificateMode::SniOnly => "SNI_ONLY",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CertificateMode> {
+        [CertificateMode::Default, CertificateMode::SniOnly].into_iter().find(|m| m.as_str() == s)
+    }
+}
+
 /// A pending or finished transfer to another account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {
@@ -59,6 +81,7 @@ pub struct Certificate {
     /// The registered CA that signed it, if any.
     pub ca_id: Option<String>,
     pub status: CertificateStatus,
+    pub mode: CertificateMode,
     pub owner: String,
     pub previous_owner: Option<String>,
     pub created_at: Millis,
@@ -123,6 +146,9 @@ pub enum CertificateError {
     /// Still attached (`DeleteConflictException`).
     #[error("{0}")]
     DeleteConflict(String),
+    /// Several registered CAs could have signed it (`CertificateConflictException`).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl From<StoreError> for CertificateError {
@@ -167,6 +193,7 @@ impl<S: crate::domain::Store> Certificates<'_, S> {
             pem,
             ca_id: None,
             status,
+            mode: CertificateMode::Default,
             owner: scope.account.clone(),
             previous_owner: None,
             created_at: now,
