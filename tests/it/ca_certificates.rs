@@ -36,9 +36,14 @@ async fn register_a_ca_with_the_registration_code_then_devices_under_it() {
     let iot = iot_client(&emu.http_url(), "123456789012", "us-east-1");
     let ca = test_ca("My Fleet CA");
 
-    let code = iot.get_registration_code().send().await.unwrap().registration_code().unwrap().to_owned();
+    let code =
+        iot.get_registration_code().send().await.unwrap().registration_code().unwrap().to_owned();
     assert_eq!(code.len(), 64);
-    assert_eq!(iot.get_registration_code().send().await.unwrap().registration_code(), Some(code.as_str()), "stable");
+    assert_eq!(
+        iot.get_registration_code().send().await.unwrap().registration_code(),
+        Some(code.as_str()),
+        "stable"
+    );
 
     let wrong = iot
         .register_ca_certificate()
@@ -68,7 +73,13 @@ async fn register_a_ca_with_the_registration_code_then_devices_under_it() {
         .await
         .unwrap();
     let ca_id = registered.certificate_id().unwrap().to_owned();
-    let again = iot.register_ca_certificate().ca_certificate(&ca.pem).verification_certificate(leaf(&ca, &code)).send().await.unwrap_err();
+    let again = iot
+        .register_ca_certificate()
+        .ca_certificate(&ca.pem)
+        .verification_certificate(leaf(&ca, &code))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(again.code(), Some("ResourceAlreadyExistsException"));
 
     let d = iot.describe_ca_certificate().certificate_id(&ca_id).send().await.unwrap();
@@ -76,20 +87,46 @@ async fn register_a_ca_with_the_registration_code_then_devices_under_it() {
     assert_eq!(desc.status(), Some(&CaCertificateStatus::Active));
     assert_eq!(desc.auto_registration_status(), Some(&AutoRegistrationStatus::Enable));
     let listed = iot.list_ca_certificates().send().await.unwrap();
-    assert_eq!(listed.certificates().iter().filter_map(|c| c.certificate_id()).collect::<Vec<_>>(), [ca_id.as_str()]);
+    assert_eq!(
+        listed.certificates().iter().filter_map(|c| c.certificate_id()).collect::<Vec<_>>(),
+        [ca_id.as_str()]
+    );
 
     // Device certificates: under the registered CA yes, under another CA no.
-    let device = iot.register_certificate().certificate_pem(leaf(&ca, "device-1")).status(CertificateStatus::Active).send().await.unwrap();
-    let stranger = iot.register_certificate().certificate_pem(leaf(&other_ca, "device-2")).send().await.unwrap_err();
+    let device = iot
+        .register_certificate()
+        .certificate_pem(leaf(&ca, "device-1"))
+        .status(CertificateStatus::Active)
+        .send()
+        .await
+        .unwrap();
+    let stranger = iot
+        .register_certificate()
+        .certificate_pem(leaf(&other_ca, "device-2"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(stranger.code(), Some("CertificateValidationException"));
-    let d = iot.describe_certificate().certificate_id(device.certificate_id().unwrap()).send().await.unwrap();
+    let d = iot
+        .describe_certificate()
+        .certificate_id(device.certificate_id().unwrap())
+        .send()
+        .await
+        .unwrap();
     let desc = d.certificate_description().unwrap();
-    assert_eq!((desc.ca_certificate_id(), desc.status()), (Some(ca_id.as_str()), Some(&CertificateStatus::Active)));
+    assert_eq!(
+        (desc.ca_certificate_id(), desc.status()),
+        (Some(ca_id.as_str()), Some(&CertificateStatus::Active))
+    );
     let by_ca = iot.list_certificates_by_ca().ca_certificate_id(&ca_id).send().await.unwrap();
-    assert_eq!(by_ca.certificates().iter().filter_map(|c| c.certificate_id()).collect::<Vec<_>>(), [device.certificate_id().unwrap()]);
+    assert_eq!(
+        by_ca.certificates().iter().filter_map(|c| c.certificate_id()).collect::<Vec<_>>(),
+        [device.certificate_id().unwrap()]
+    );
 
     // An INACTIVE CA takes no new devices and can then be deleted.
-    let active_delete = iot.delete_ca_certificate().certificate_id(&ca_id).send().await.unwrap_err();
+    let active_delete =
+        iot.delete_ca_certificate().certificate_id(&ca_id).send().await.unwrap_err();
     assert_eq!(active_delete.code(), Some("CertificateStateException"));
     iot.update_ca_certificate()
         .certificate_id(&ca_id)
@@ -98,13 +135,24 @@ async fn register_a_ca_with_the_registration_code_then_devices_under_it() {
         .send()
         .await
         .unwrap();
-    let refused = iot.register_certificate().certificate_pem(leaf(&ca, "device-3")).send().await.unwrap_err();
+    let refused =
+        iot.register_certificate().certificate_pem(leaf(&ca, "device-3")).send().await.unwrap_err();
     assert_eq!(refused.code(), Some("CertificateValidationException"));
     iot.delete_ca_certificate().certificate_id(&ca_id).send().await.unwrap();
 
     // Without a CA (SNI_ONLY), and the registration code can be replaced.
-    let sni = iot.register_certificate_without_ca().certificate_pem(leaf(&other_ca, "device-4")).send().await.unwrap();
-    let d = iot.describe_certificate().certificate_id(sni.certificate_id().unwrap()).send().await.unwrap();
+    let sni = iot
+        .register_certificate_without_ca()
+        .certificate_pem(leaf(&other_ca, "device-4"))
+        .send()
+        .await
+        .unwrap();
+    let d = iot
+        .describe_certificate()
+        .certificate_id(sni.certificate_id().unwrap())
+        .send()
+        .await
+        .unwrap();
     let desc = d.certificate_description().unwrap();
     assert_eq!(desc.certificate_mode().map(|m| m.as_str()), Some("SNI_ONLY"));
     assert_eq!(desc.status(), Some(&CertificateStatus::Inactive));

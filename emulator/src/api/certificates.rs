@@ -40,6 +40,12 @@ pub fn certificate_error(e: CertificateError) -> ApiError {
         CertificateError::State(m) => ApiError::new(ErrorCode::CertificateStateException, m),
         CertificateError::DeleteConflict(m) => ApiError::new(ErrorCode::DeleteConflictException, m),
         CertificateError::Conflict(m) => ApiError::new(ErrorCode::CertificateConflictException, m),
+        CertificateError::TransferConflict(m) => {
+            ApiError::new(ErrorCode::TransferConflictException, m)
+        }
+        CertificateError::TransferAlreadyCompleted(m) => {
+            ApiError::new(ErrorCode::TransferAlreadyCompletedException, m)
+        }
         CertificateError::X509(X509Error::Invalid(m)) => {
             ApiError::new(ErrorCode::CertificateValidationException, m)
         }

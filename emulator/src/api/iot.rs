@@ -3,46 +3,52 @@
 //! service's modeled errors. Every other operation keeps the generated 501.
 
 use super::generated::iot::{
-    AddThingToThingGroupInput, AddThingToThingGroupOutput, AttachPolicyInput, AttachPolicyOutput,
-    AttachPrincipalPolicyInput, AttachPrincipalPolicyOutput, AttachThingPrincipalInput,
-    AttachThingPrincipalOutput, CreateCertificateFromCsrInput, CreateCertificateFromCsrOutput,
-    CreateKeysAndCertificateInput, CreateKeysAndCertificateOutput, CreatePolicyInput,
-    CreatePolicyOutput, CreatePolicyVersionInput, CreatePolicyVersionOutput, CreateThingGroupInput,
-    CreateThingGroupOutput, CreateThingInput, CreateThingOutput, CreateThingTypeInput,
-    CreateThingTypeOutput, DeleteCACertificateInput, DeleteCACertificateOutput,
-    DeleteCertificateInput, DeleteCertificateOutput, DeletePolicyInput, DeletePolicyOutput,
-    DeletePolicyVersionInput, DeletePolicyVersionOutput, DeleteRegistrationCodeInput,
-    DeleteRegistrationCodeOutput, DeleteThingGroupInput, DeleteThingGroupOutput, DeleteThingInput,
-    DeleteThingOutput, DeleteThingTypeInput, DeleteThingTypeOutput, DeprecateThingTypeInput,
-    DeprecateThingTypeOutput, DescribeCACertificateInput, DescribeCACertificateOutput,
-    DescribeCertificateInput, DescribeCertificateOutput, DescribeThingGroupInput,
-    DescribeThingGroupOutput, DescribeThingInput, DescribeThingOutput, DescribeThingTypeInput,
-    DescribeThingTypeOutput, DetachPolicyInput, DetachPolicyOutput, DetachPrincipalPolicyInput,
-    DetachPrincipalPolicyOutput, DetachThingPrincipalInput, DetachThingPrincipalOutput, ErrorCode,
-    GetPolicyInput, GetPolicyOutput, GetPolicyVersionInput, GetPolicyVersionOutput,
-    GetRegistrationCodeInput, GetRegistrationCodeOutput, IotApi, ListAttachedPoliciesInput,
-    ListAttachedPoliciesOutput, ListCACertificatesInput, ListCACertificatesOutput,
-    ListCertificatesByCAInput, ListCertificatesByCAOutput, ListCertificatesInput,
-    ListCertificatesOutput, ListPoliciesInput, ListPoliciesOutput, ListPolicyPrincipalsInput,
-    ListPolicyPrincipalsOutput, ListPolicyVersionsInput, ListPolicyVersionsOutput,
-    ListPrincipalPoliciesInput, ListPrincipalPoliciesOutput, ListPrincipalThingsInput,
-    ListPrincipalThingsOutput, ListTagsForResourceInput, ListTagsForResourceOutput,
-    ListTargetsForPolicyInput, ListTargetsForPolicyOutput, ListThingGroupsForThingInput,
-    ListThingGroupsForThingOutput, ListThingGroupsInput, ListThingGroupsOutput,
-    ListThingPrincipalsInput, ListThingPrincipalsOutput, ListThingTypesInput, ListThingTypesOutput,
+    AcceptCertificateTransferInput, AcceptCertificateTransferOutput, AddThingToThingGroupInput,
+    AddThingToThingGroupOutput, AttachPolicyInput, AttachPolicyOutput, AttachPrincipalPolicyInput,
+    AttachPrincipalPolicyOutput, AttachThingPrincipalInput, AttachThingPrincipalOutput,
+    CancelCertificateTransferInput, CancelCertificateTransferOutput, CreateCertificateFromCsrInput,
+    CreateCertificateFromCsrOutput, CreateKeysAndCertificateInput, CreateKeysAndCertificateOutput,
+    CreatePolicyInput, CreatePolicyOutput, CreatePolicyVersionInput, CreatePolicyVersionOutput,
+    CreateThingGroupInput, CreateThingGroupOutput, CreateThingInput, CreateThingOutput,
+    CreateThingTypeInput, CreateThingTypeOutput, DeleteCACertificateInput,
+    DeleteCACertificateOutput, DeleteCertificateInput, DeleteCertificateOutput, DeletePolicyInput,
+    DeletePolicyOutput, DeletePolicyVersionInput, DeletePolicyVersionOutput,
+    DeleteRegistrationCodeInput, DeleteRegistrationCodeOutput, DeleteThingGroupInput,
+    DeleteThingGroupOutput, DeleteThingInput, DeleteThingOutput, DeleteThingTypeInput,
+    DeleteThingTypeOutput, DeprecateThingTypeInput, DeprecateThingTypeOutput,
+    DescribeCACertificateInput, DescribeCACertificateOutput, DescribeCertificateInput,
+    DescribeCertificateOutput, DescribeThingGroupInput, DescribeThingGroupOutput,
+    DescribeThingInput, DescribeThingOutput, DescribeThingTypeInput, DescribeThingTypeOutput,
+    DetachPolicyInput, DetachPolicyOutput, DetachPrincipalPolicyInput, DetachPrincipalPolicyOutput,
+    DetachThingPrincipalInput, DetachThingPrincipalOutput, ErrorCode, GetPolicyInput,
+    GetPolicyOutput, GetPolicyVersionInput, GetPolicyVersionOutput, GetRegistrationCodeInput,
+    GetRegistrationCodeOutput, IotApi, ListAttachedPoliciesInput, ListAttachedPoliciesOutput,
+    ListCACertificatesInput, ListCACertificatesOutput, ListCertificatesByCAInput,
+    ListCertificatesByCAOutput, ListCertificatesInput, ListCertificatesOutput,
+    ListOutgoingCertificatesInput, ListOutgoingCertificatesOutput, ListPoliciesInput,
+    ListPoliciesOutput, ListPolicyPrincipalsInput, ListPolicyPrincipalsOutput,
+    ListPolicyVersionsInput, ListPolicyVersionsOutput, ListPrincipalPoliciesInput,
+    ListPrincipalPoliciesOutput, ListPrincipalThingsInput, ListPrincipalThingsOutput,
+    ListTagsForResourceInput, ListTagsForResourceOutput, ListTargetsForPolicyInput,
+    ListTargetsForPolicyOutput, ListThingGroupsForThingInput, ListThingGroupsForThingOutput,
+    ListThingGroupsInput, ListThingGroupsOutput, ListThingPrincipalsInput,
+    ListThingPrincipalsOutput, ListThingTypesInput, ListThingTypesOutput,
     ListThingsInThingGroupInput, ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput,
     RegisterCACertificateInput, RegisterCACertificateOutput, RegisterCertificateInput,
     RegisterCertificateOutput, RegisterCertificateWithoutCAInput,
-    RegisterCertificateWithoutCAOutput, RemoveThingFromThingGroupInput,
+    RegisterCertificateWithoutCAOutput, RejectCertificateTransferInput,
+    RejectCertificateTransferOutput, RemoveThingFromThingGroupInput,
     RemoveThingFromThingGroupOutput, SetDefaultPolicyVersionInput, SetDefaultPolicyVersionOutput,
-    TagResourceInput, TagResourceOutput, UntagResourceInput, UntagResourceOutput,
-    UpdateCACertificateInput, UpdateCACertificateOutput, UpdateCertificateInput,
-    UpdateCertificateOutput, UpdateThingGroupInput, UpdateThingGroupOutput,
+    TagResourceInput, TagResourceOutput, TransferCertificateInput, TransferCertificateOutput,
+    UntagResourceInput, UntagResourceOutput, UpdateCACertificateInput, UpdateCACertificateOutput,
+    UpdateCertificateInput, UpdateCertificateOutput, UpdateThingGroupInput, UpdateThingGroupOutput,
     UpdateThingGroupsForThingInput, UpdateThingGroupsForThingOutput, UpdateThingInput,
     UpdateThingOutput,
 };
 use super::wire::{ApiError, RequestContext};
-use super::{ca_certificates, certificates, policies, tags, thing_groups, thing_types, things};
+use super::{
+    ca_certificates, certificates, policies, tags, thing_groups, thing_types, things, transfers,
+};
 use crate::app::App;
 use crate::domain::registry::RegistryError;
 
@@ -538,5 +544,45 @@ impl IotApi for App {
         input: UpdateCACertificateInput,
     ) -> Result<UpdateCACertificateOutput, ApiError> {
         ca_certificates::update_ca_certificate(self, ctx, input)
+    }
+
+    async fn accept_certificate_transfer(
+        &self,
+        ctx: &RequestContext,
+        input: AcceptCertificateTransferInput,
+    ) -> Result<AcceptCertificateTransferOutput, ApiError> {
+        transfers::accept_certificate_transfer(self, ctx, input)
+    }
+
+    async fn cancel_certificate_transfer(
+        &self,
+        ctx: &RequestContext,
+        input: CancelCertificateTransferInput,
+    ) -> Result<CancelCertificateTransferOutput, ApiError> {
+        transfers::cancel_certificate_transfer(self, ctx, input)
+    }
+
+    async fn list_outgoing_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: ListOutgoingCertificatesInput,
+    ) -> Result<ListOutgoingCertificatesOutput, ApiError> {
+        transfers::list_outgoing_certificates(self, ctx, input)
+    }
+
+    async fn reject_certificate_transfer(
+        &self,
+        ctx: &RequestContext,
+        input: RejectCertificateTransferInput,
+    ) -> Result<RejectCertificateTransferOutput, ApiError> {
+        transfers::reject_certificate_transfer(self, ctx, input)
+    }
+
+    async fn transfer_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: TransferCertificateInput,
+    ) -> Result<TransferCertificateOutput, ApiError> {
+        transfers::transfer_certificate(self, ctx, input)
     }
 }

@@ -20,6 +20,7 @@ mod tags;
 mod thing_groups;
 mod thing_types;
 mod things;
+mod transfers;
 
 use std::sync::Arc;
 

@@ -133,6 +133,23 @@ impl CertificateRecords for SqlTx<'_> {
             .map_err(store_err)
     }
 
+    fn certificates_with_id(
+        &self,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<(String, Certificate)>, StoreError> {
+        let mut stmt = self
+            .0
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS}, account FROM certificates WHERE region = ?1 AND id = ?2 ORDER BY account"
+            ))
+            .map_err(store_err)?;
+        let rows = stmt
+            .query_map(params![region, id], |r| Ok((r.get(14)?, certificate_row(r)?)))
+            .map_err(store_err)?;
+        rows.collect::<Result<_, _>>().map_err(store_err)
+    }
+
     fn list_certificates(
         &self,
         scope: &Scope,

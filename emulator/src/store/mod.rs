@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_thing_groups.sql"),
     include_str!("migrations/0004_security.sql"),
     include_str!("migrations/0005_ca_certificates.sql"),
+    include_str!("migrations/0006_certificate_transfers.sql"),
 ];
 
 /// Tables that `reset` keeps: the root CA must survive so devices keep trusting it.

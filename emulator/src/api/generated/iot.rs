@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot` (signing name `iot`), from botocore botocore==1.44.8:
-//! 272 operations, 60 with typed bindings.
+//! 272 operations, 65 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -16,13 +16,13 @@ use crate::api::wire::{
 };
 
 static PATTERN_0: Pattern =
-    Pattern::new("[a-zA-Z0-9:_-]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:_-]+")));
-static PATTERN_1: Pattern =
-    Pattern::new("[\\w+=,.@-]+", LazyLock::new(|| Pattern::compile("[\\w+=,.@-]+")));
-static PATTERN_2: Pattern =
-    Pattern::new("[\\s\\S]*", LazyLock::new(|| Pattern::compile("[\\s\\S]*")));
-static PATTERN_3: Pattern =
     Pattern::new("(0x)?[a-fA-F0-9]+", LazyLock::new(|| Pattern::compile("(0x)?[a-fA-F0-9]+")));
+static PATTERN_1: Pattern =
+    Pattern::new("[a-zA-Z0-9:_-]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:_-]+")));
+static PATTERN_2: Pattern =
+    Pattern::new("[\\w+=,.@-]+", LazyLock::new(|| Pattern::compile("[\\w+=,.@-]+")));
+static PATTERN_3: Pattern =
+    Pattern::new("[\\s\\S]*", LazyLock::new(|| Pattern::compile("[\\s\\S]*")));
 static PATTERN_4: Pattern = Pattern::new("[0-9]+", LazyLock::new(|| Pattern::compile("[0-9]+")));
 static PATTERN_5: Pattern = Pattern::new(
     "[A-Za-z0-9+/]+={0,2}",
@@ -49,17 +49,17 @@ static PATTERN_11: Pattern =
 static PATTERN_12: Pattern =
     Pattern::new("[\\p{Graph}\\x20]*", LazyLock::new(|| Pattern::compile("[\\p{Graph}\\x20]*")));
 static CONSTRAINTS_0: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_0)];
+    &[Constraint::MaxLength(64), Constraint::MinLength(64), Constraint::Pattern(&PATTERN_0)];
 static CONSTRAINTS_1: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_1)];
 static CONSTRAINTS_2: &[Constraint] =
-    &[Constraint::OneOf(&["EXCLUSIVE_THING", "NON_EXCLUSIVE_THING"])];
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_2)];
 static CONSTRAINTS_3: &[Constraint] =
-    &[Constraint::MaxLength(4096), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_2)];
+    &[Constraint::OneOf(&["EXCLUSIVE_THING", "NON_EXCLUSIVE_THING"])];
 static CONSTRAINTS_4: &[Constraint] =
-    &[Constraint::MaxLength(404600), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_2)];
+    &[Constraint::MaxLength(4096), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_3)];
 static CONSTRAINTS_5: &[Constraint] =
-    &[Constraint::MaxLength(64), Constraint::MinLength(64), Constraint::Pattern(&PATTERN_3)];
+    &[Constraint::MaxLength(404600), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_3)];
 static CONSTRAINTS_6: &[Constraint] = &[Constraint::Pattern(&PATTERN_4)];
 static CONSTRAINTS_7: &[Constraint] =
     &[Constraint::MaxLength(1024), Constraint::Pattern(&PATTERN_5)];
@@ -71,7 +71,7 @@ static CONSTRAINTS_10: &[Constraint] =
 static CONSTRAINTS_11: &[Constraint] =
     &[Constraint::MaxLength(800), Constraint::Pattern(&PATTERN_8)];
 static CONSTRAINTS_12: &[Constraint] =
-    &[Constraint::MaxLength(65536), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_2)];
+    &[Constraint::MaxLength(65536), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_3)];
 static CONSTRAINTS_13: &[Constraint] = &[Constraint::OneOf(&["DEFAULT", "SNI_ONLY"])];
 static CONSTRAINTS_14: &[Constraint] = &[Constraint::OneOf(&[
     "ACTIVE",
@@ -82,25 +82,25 @@ static CONSTRAINTS_14: &[Constraint] = &[Constraint::OneOf(&[
     "PENDING_ACTIVATION",
 ])];
 static CONSTRAINTS_15: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_9)];
-static CONSTRAINTS_16: &[Constraint] = &[Constraint::OneOf(&["ENABLE", "DISABLE"])];
-static CONSTRAINTS_17: &[Constraint] = &[Constraint::OneOf(&["ACTIVE", "INACTIVE"])];
-static CONSTRAINTS_18: &[Constraint] = &[Constraint::MinValue(1.0)];
-static CONSTRAINTS_19: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_3)];
+static CONSTRAINTS_16: &[Constraint] =
     &[Constraint::MaxLength(12), Constraint::MinLength(12), Constraint::Pattern(&PATTERN_4)];
-static CONSTRAINTS_20: &[Constraint] = &[Constraint::MinLength(1)];
-static CONSTRAINTS_21: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
+static CONSTRAINTS_17: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_9)];
+static CONSTRAINTS_18: &[Constraint] = &[Constraint::OneOf(&["ENABLE", "DISABLE"])];
+static CONSTRAINTS_19: &[Constraint] = &[Constraint::OneOf(&["ACTIVE", "INACTIVE"])];
+static CONSTRAINTS_20: &[Constraint] = &[Constraint::MinValue(1.0)];
+static CONSTRAINTS_21: &[Constraint] = &[Constraint::MinLength(1)];
 static CONSTRAINTS_22: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
+static CONSTRAINTS_23: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_11)];
-static CONSTRAINTS_23: &[Constraint] = &[Constraint::MaxLength(2048), Constraint::MinLength(20)];
-static CONSTRAINTS_24: &[Constraint] =
-    &[Constraint::MaxLength(10240), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_2)];
-static CONSTRAINTS_25: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
-static CONSTRAINTS_26: &[Constraint] =
-    &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_12)];
+static CONSTRAINTS_24: &[Constraint] = &[Constraint::MaxLength(2048), Constraint::MinLength(20)];
+static CONSTRAINTS_25: &[Constraint] =
+    &[Constraint::MaxLength(10240), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_3)];
+static CONSTRAINTS_26: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
 static CONSTRAINTS_27: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_2)];
+    &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_12)];
 
 /// Every operation of the service, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -674,7 +674,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PATCH",
         uri: "/accept-certificate-transfer/{certificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "AddThingToBillingGroup",
@@ -751,7 +751,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PATCH",
         uri: "/cancel-certificate-transfer/{certificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "CancelDetectMitigationActionsTask",
@@ -1928,7 +1928,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/certificates-out-going",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListPackageVersions",
@@ -2208,7 +2208,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PATCH",
         uri: "/reject-certificate-transfer/{certificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "RemoveThingFromBillingGroup",
@@ -2334,7 +2334,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PATCH",
         uri: "/transfer-certificate/{certificateId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "UntagResource",
@@ -2687,6 +2687,39 @@ impl ModeledError for ErrorCode {
     }
 }
 
+/// The decoded request of `AcceptCertificateTransfer` (`PATCH /accept-certificate-transfer/{certificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AcceptCertificateTransferInput {
+    pub certificate_id: String,
+    pub set_as_active: Option<bool>,
+}
+
+impl FromRequest for AcceptCertificateTransferInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let certificate_id: Option<String> = req.label::<String>("certificateId")?;
+        let set_as_active: Option<bool> = req.query::<bool>("setAsActive")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { certificate_id: certificate_id.unwrap_or_default(), set_as_active })
+    }
+}
+
+/// The response of `AcceptCertificateTransfer`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AcceptCertificateTransferOutput {}
+
+impl IntoReply for AcceptCertificateTransferOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `AddThingToThingGroup` (`PUT /thing-groups/addThingToThingGroup`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddThingToThingGroupInput {
@@ -2721,10 +2754,10 @@ impl FromRequest for AddThingToThingGroupInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &thing_group_name {
-            v.string("thingGroupName", x, CONSTRAINTS_0);
+            v.string("thingGroupName", x, CONSTRAINTS_1);
         }
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self {
@@ -2769,7 +2802,7 @@ impl FromRequest for AttachPolicyInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         v.required("target", target.is_some());
         validation.finish()?;
@@ -2806,7 +2839,7 @@ impl FromRequest for AttachPrincipalPolicyInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         v.required("principal", principal.is_some());
         validation.finish()?;
@@ -2846,10 +2879,10 @@ impl FromRequest for AttachThingPrincipalInput {
         v.required("principal", principal.is_some());
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         if let Some(x) = &thing_principal_type {
-            v.string("thingPrincipalType", x, CONSTRAINTS_2);
+            v.string("thingPrincipalType", x, CONSTRAINTS_3);
         }
         validation.finish()?;
         Ok(Self {
@@ -2865,6 +2898,37 @@ impl FromRequest for AttachThingPrincipalInput {
 pub struct AttachThingPrincipalOutput {}
 
 impl IntoReply for AttachThingPrincipalOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `CancelCertificateTransfer` (`PATCH /cancel-certificate-transfer/{certificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CancelCertificateTransferInput {
+    pub certificate_id: String,
+}
+
+impl FromRequest for CancelCertificateTransferInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let certificate_id: Option<String> = req.label::<String>("certificateId")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { certificate_id: certificate_id.unwrap_or_default() })
+    }
+}
+
+/// The response of `CancelCertificateTransfer`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CancelCertificateTransferOutput {}
+
+impl IntoReply for CancelCertificateTransferOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -2892,7 +2956,7 @@ impl FromRequest for CreateCertificateFromCsrInput {
         let v = &mut validation;
         v.required("certificateSigningRequest", certificate_signing_request.is_some());
         if let Some(x) = &certificate_signing_request {
-            v.string("certificateSigningRequest", x, CONSTRAINTS_3);
+            v.string("certificateSigningRequest", x, CONSTRAINTS_4);
         }
         validation.finish()?;
         Ok(Self {
@@ -2981,11 +3045,11 @@ impl FromRequest for CreatePolicyInput {
         let v = &mut validation;
         v.required("policyDocument", policy_document.is_some());
         if let Some(x) = &policy_document {
-            v.string("policyDocument", x, CONSTRAINTS_4);
+            v.string("policyDocument", x, CONSTRAINTS_5);
         }
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         if let Some(x) = &tags {
             let lp: &str = "tags";
@@ -3045,11 +3109,11 @@ impl FromRequest for CreatePolicyVersionInput {
         let v = &mut validation;
         v.required("policyDocument", policy_document.is_some());
         if let Some(x) = &policy_document {
-            v.string("policyDocument", x, CONSTRAINTS_4);
+            v.string("policyDocument", x, CONSTRAINTS_5);
         }
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         validation.finish()?;
         Ok(Self {
@@ -3111,14 +3175,14 @@ impl FromRequest for CreateThingInput {
             x.validate("attributePayload", v);
         }
         if let Some(x) = &billing_group_name {
-            v.string("billingGroupName", x, CONSTRAINTS_0);
+            v.string("billingGroupName", x, CONSTRAINTS_1);
         }
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         if let Some(x) = &thing_type_name {
-            v.string("thingTypeName", x, CONSTRAINTS_0);
+            v.string("thingTypeName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self {
@@ -3177,7 +3241,7 @@ impl FromRequest for CreateThingGroupInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &parent_group_name {
-            v.string("parentGroupName", x, CONSTRAINTS_0);
+            v.string("parentGroupName", x, CONSTRAINTS_1);
         }
         if let Some(x) = &tags {
             let lp: &str = "tags";
@@ -3187,7 +3251,7 @@ impl FromRequest for CreateThingGroupInput {
         }
         v.required("thingGroupName", thing_group_name.is_some());
         if let Some(x) = &thing_group_name {
-            v.string("thingGroupName", x, CONSTRAINTS_0);
+            v.string("thingGroupName", x, CONSTRAINTS_1);
         }
         if let Some(x) = &thing_group_properties {
             x.validate("thingGroupProperties", v);
@@ -3251,7 +3315,7 @@ impl FromRequest for CreateThingTypeInput {
         }
         v.required("thingTypeName", thing_type_name.is_some());
         if let Some(x) = &thing_type_name {
-            v.string("thingTypeName", x, CONSTRAINTS_0);
+            v.string("thingTypeName", x, CONSTRAINTS_1);
         }
         if let Some(x) = &thing_type_properties {
             x.validate("thingTypeProperties", v);
@@ -3296,7 +3360,7 @@ impl FromRequest for DeleteCACertificateInput {
         let v = &mut validation;
         v.required("certificateId", certificate_id.is_some());
         if let Some(x) = &certificate_id {
-            v.string("certificateId", x, CONSTRAINTS_5);
+            v.string("certificateId", x, CONSTRAINTS_0);
         }
         validation.finish()?;
         Ok(Self { certificate_id: certificate_id.unwrap_or_default() })
@@ -3329,7 +3393,7 @@ impl FromRequest for DeleteCertificateInput {
         let v = &mut validation;
         v.required("certificateId", certificate_id.is_some());
         if let Some(x) = &certificate_id {
-            v.string("certificateId", x, CONSTRAINTS_5);
+            v.string("certificateId", x, CONSTRAINTS_0);
         }
         validation.finish()?;
         Ok(Self { certificate_id: certificate_id.unwrap_or_default(), force_delete })
@@ -3360,7 +3424,7 @@ impl FromRequest for DeletePolicyInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         validation.finish()?;
         Ok(Self { policy_name: policy_name.unwrap_or_default() })
@@ -3393,7 +3457,7 @@ impl FromRequest for DeletePolicyVersionInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         v.required("policyVersionId", policy_version_id.is_some());
         if let Some(x) = &policy_version_id {
@@ -3457,7 +3521,7 @@ impl FromRequest for DeleteThingInput {
         let v = &mut validation;
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { expected_version, thing_name: thing_name.unwrap_or_default() })
@@ -3490,7 +3554,7 @@ impl FromRequest for DeleteThingGroupInput {
         let v = &mut validation;
         v.required("thingGroupName", thing_group_name.is_some());
         if let Some(x) = &thing_group_name {
-            v.string("thingGroupName", x, CONSTRAINTS_0);
+            v.string("thingGroupName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { expected_version, thing_group_name: thing_group_name.unwrap_or_default() })
@@ -3521,7 +3585,7 @@ impl FromRequest for DeleteThingTypeInput {
         let v = &mut validation;
         v.required("thingTypeName", thing_type_name.is_some());
         if let Some(x) = &thing_type_name {
-            v.string("thingTypeName", x, CONSTRAINTS_0);
+            v.string("thingTypeName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { thing_type_name: thing_type_name.unwrap_or_default() })
@@ -3560,7 +3624,7 @@ impl FromRequest for DeprecateThingTypeInput {
         let v = &mut validation;
         v.required("thingTypeName", thing_type_name.is_some());
         if let Some(x) = &thing_type_name {
-            v.string("thingTypeName", x, CONSTRAINTS_0);
+            v.string("thingTypeName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { thing_type_name: thing_type_name.unwrap_or_default(), undo_deprecate })
@@ -3591,7 +3655,7 @@ impl FromRequest for DescribeCACertificateInput {
         let v = &mut validation;
         v.required("certificateId", certificate_id.is_some());
         if let Some(x) = &certificate_id {
-            v.string("certificateId", x, CONSTRAINTS_5);
+            v.string("certificateId", x, CONSTRAINTS_0);
         }
         validation.finish()?;
         Ok(Self { certificate_id: certificate_id.unwrap_or_default() })
@@ -3627,7 +3691,7 @@ impl FromRequest for DescribeCertificateInput {
         let v = &mut validation;
         v.required("certificateId", certificate_id.is_some());
         if let Some(x) = &certificate_id {
-            v.string("certificateId", x, CONSTRAINTS_5);
+            v.string("certificateId", x, CONSTRAINTS_0);
         }
         validation.finish()?;
         Ok(Self { certificate_id: certificate_id.unwrap_or_default() })
@@ -3661,7 +3725,7 @@ impl FromRequest for DescribeThingInput {
         let v = &mut validation;
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { thing_name: thing_name.unwrap_or_default() })
@@ -3709,7 +3773,7 @@ impl FromRequest for DescribeThingGroupInput {
         let v = &mut validation;
         v.required("thingGroupName", thing_group_name.is_some());
         if let Some(x) = &thing_group_name {
-            v.string("thingGroupName", x, CONSTRAINTS_0);
+            v.string("thingGroupName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { thing_group_name: thing_group_name.unwrap_or_default() })
@@ -3761,7 +3825,7 @@ impl FromRequest for DescribeThingTypeInput {
         let v = &mut validation;
         v.required("thingTypeName", thing_type_name.is_some());
         if let Some(x) = &thing_type_name {
-            v.string("thingTypeName", x, CONSTRAINTS_0);
+            v.string("thingTypeName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { thing_type_name: thing_type_name.unwrap_or_default() })
@@ -3811,7 +3875,7 @@ impl FromRequest for DetachPolicyInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         v.required("target", target.is_some());
         validation.finish()?;
@@ -3848,7 +3912,7 @@ impl FromRequest for DetachPrincipalPolicyInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         v.required("principal", principal.is_some());
         validation.finish()?;
@@ -3886,7 +3950,7 @@ impl FromRequest for DetachThingPrincipalInput {
         v.required("principal", principal.is_some());
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self {
@@ -3920,7 +3984,7 @@ impl FromRequest for GetPolicyInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         validation.finish()?;
         Ok(Self { policy_name: policy_name.unwrap_or_default() })
@@ -3968,7 +4032,7 @@ impl FromRequest for GetPolicyVersionInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         v.required("policyVersionId", policy_version_id.is_some());
         if let Some(x) = &policy_version_id {
@@ -4190,7 +4254,7 @@ impl FromRequest for ListCertificatesByCAInput {
         let v = &mut validation;
         v.required("caCertificateId", ca_certificate_id.is_some());
         if let Some(x) = &ca_certificate_id {
-            v.string("caCertificateId", x, CONSTRAINTS_5);
+            v.string("caCertificateId", x, CONSTRAINTS_0);
         }
         if let Some(x) = &marker {
             v.string("marker", x, CONSTRAINTS_7);
@@ -4218,6 +4282,48 @@ pub struct ListCertificatesByCAOutput {
 }
 
 impl IntoReply for ListCertificatesByCAOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListOutgoingCertificates` (`GET /certificates-out-going`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListOutgoingCertificatesInput {
+    pub ascending_order: Option<bool>,
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+}
+
+impl FromRequest for ListOutgoingCertificatesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let ascending_order: Option<bool> = req.query::<bool>("isAscendingOrder")?;
+        let marker: Option<String> = req.query::<String>("marker")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &marker {
+            v.string("marker", x, CONSTRAINTS_7);
+        }
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+        }
+        validation.finish()?;
+        Ok(Self { ascending_order, marker, page_size })
+    }
+}
+
+/// The response of `ListOutgoingCertificates`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListOutgoingCertificatesOutput {
+    #[serde(rename = "nextMarker", skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    #[serde(rename = "outgoingCertificates", skip_serializing_if = "Option::is_none")]
+    pub outgoing_certificates: Option<Vec<OutgoingCertificate>>,
+}
+
+impl IntoReply for ListOutgoingCertificatesOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -4291,7 +4397,7 @@ impl FromRequest for ListPolicyPrincipalsInput {
         }
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         validation.finish()?;
         Ok(Self {
@@ -4332,7 +4438,7 @@ impl FromRequest for ListPolicyVersionsInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         validation.finish()?;
         Ok(Self { policy_name: policy_name.unwrap_or_default() })
@@ -4496,7 +4602,7 @@ impl FromRequest for ListTargetsForPolicyInput {
         }
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         validation.finish()?;
         Ok(Self { marker, page_size, policy_name: policy_name.unwrap_or_default() })
@@ -4542,10 +4648,10 @@ impl FromRequest for ListThingGroupsInput {
             v.number("maxResults", *x as f64, CONSTRAINTS_8);
         }
         if let Some(x) = &name_prefix_filter {
-            v.string("namePrefixFilter", x, CONSTRAINTS_0);
+            v.string("namePrefixFilter", x, CONSTRAINTS_1);
         }
         if let Some(x) = &parent_group {
-            v.string("parentGroup", x, CONSTRAINTS_0);
+            v.string("parentGroup", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { max_results, name_prefix_filter, next_token, parent_group, recursive })
@@ -4588,7 +4694,7 @@ impl FromRequest for ListThingGroupsForThingInput {
         }
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { max_results, next_token, thing_name: thing_name.unwrap_or_default() })
@@ -4631,7 +4737,7 @@ impl FromRequest for ListThingPrincipalsInput {
         }
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { max_results, next_token, thing_name: thing_name.unwrap_or_default() })
@@ -4673,7 +4779,7 @@ impl FromRequest for ListThingTypesInput {
             v.number("maxResults", *x as f64, CONSTRAINTS_8);
         }
         if let Some(x) = &thing_type_name {
-            v.string("thingTypeName", x, CONSTRAINTS_0);
+            v.string("thingTypeName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { max_results, next_token, thing_type_name })
@@ -4728,7 +4834,7 @@ impl FromRequest for ListThingsInput {
             v.number("maxResults", *x as f64, CONSTRAINTS_8);
         }
         if let Some(x) = &thing_type_name {
-            v.string("thingTypeName", x, CONSTRAINTS_0);
+            v.string("thingTypeName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self {
@@ -4780,7 +4886,7 @@ impl FromRequest for ListThingsInThingGroupInput {
         }
         v.required("thingGroupName", thing_group_name.is_some());
         if let Some(x) = &thing_group_name {
-            v.string("thingGroupName", x, CONSTRAINTS_0);
+            v.string("thingGroupName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self {
@@ -5005,6 +5111,48 @@ impl IntoReply for RegisterCertificateWithoutCAOutput {
     }
 }
 
+/// The decoded request of `RejectCertificateTransfer` (`PATCH /reject-certificate-transfer/{certificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RejectCertificateTransferInput {
+    pub certificate_id: String,
+    pub reject_reason: Option<String>,
+}
+
+impl FromRequest for RejectCertificateTransferInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "rejectReason")]
+            reject_reason: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let certificate_id: Option<String> = req.label::<String>("certificateId")?;
+        let reject_reason: Option<String> = body.reject_reason.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &reject_reason {
+            v.string("rejectReason", x, CONSTRAINTS_15);
+        }
+        validation.finish()?;
+        Ok(Self { certificate_id: certificate_id.unwrap_or_default(), reject_reason })
+    }
+}
+
+/// The response of `RejectCertificateTransfer`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RejectCertificateTransferOutput {}
+
+impl IntoReply for RejectCertificateTransferOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `RemoveThingFromThingGroup` (`PUT /thing-groups/removeThingFromThingGroup`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RemoveThingFromThingGroupInput {
@@ -5035,10 +5183,10 @@ impl FromRequest for RemoveThingFromThingGroupInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &thing_group_name {
-            v.string("thingGroupName", x, CONSTRAINTS_0);
+            v.string("thingGroupName", x, CONSTRAINTS_1);
         }
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self { thing_arn, thing_group_arn, thing_group_name, thing_name })
@@ -5071,7 +5219,7 @@ impl FromRequest for SetDefaultPolicyVersionInput {
         let v = &mut validation;
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
-            v.string("policyName", x, CONSTRAINTS_1);
+            v.string("policyName", x, CONSTRAINTS_2);
         }
         v.required("policyVersionId", policy_version_id.is_some());
         if let Some(x) = &policy_version_id {
@@ -5141,6 +5289,61 @@ impl IntoReply for TagResourceOutput {
     }
 }
 
+/// The decoded request of `TransferCertificate` (`PATCH /transfer-certificate/{certificateId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransferCertificateInput {
+    pub certificate_id: String,
+    pub target_aws_account: String,
+    pub transfer_message: Option<String>,
+}
+
+impl FromRequest for TransferCertificateInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "transferMessage")]
+            transfer_message: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let certificate_id: Option<String> = req.label::<String>("certificateId")?;
+        let target_aws_account: Option<String> = req.query::<String>("targetAwsAccount")?;
+        let transfer_message: Option<String> = body.transfer_message.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("certificateId", certificate_id.is_some());
+        if let Some(x) = &certificate_id {
+            v.string("certificateId", x, CONSTRAINTS_0);
+        }
+        v.required("targetAwsAccount", target_aws_account.is_some());
+        if let Some(x) = &target_aws_account {
+            v.string("targetAwsAccount", x, CONSTRAINTS_16);
+        }
+        if let Some(x) = &transfer_message {
+            v.string("transferMessage", x, CONSTRAINTS_15);
+        }
+        validation.finish()?;
+        Ok(Self {
+            certificate_id: certificate_id.unwrap_or_default(),
+            target_aws_account: target_aws_account.unwrap_or_default(),
+            transfer_message,
+        })
+    }
+}
+
+/// The response of `TransferCertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct TransferCertificateOutput {
+    #[serde(rename = "transferredCertificateArn", skip_serializing_if = "Option::is_none")]
+    pub transferred_certificate_arn: Option<String>,
+}
+
+impl IntoReply for TransferCertificateOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `UntagResource` (`POST /untag`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UntagResourceInput {
@@ -5167,7 +5370,7 @@ impl FromRequest for UntagResourceInput {
         if let Some(x) = &tag_keys {
             let lp: &str = "tagKeys";
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_15);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_17);
             }
         }
         validation.finish()?;
@@ -5219,13 +5422,13 @@ impl FromRequest for UpdateCACertificateInput {
         let v = &mut validation;
         v.required("certificateId", certificate_id.is_some());
         if let Some(x) = &certificate_id {
-            v.string("certificateId", x, CONSTRAINTS_5);
+            v.string("certificateId", x, CONSTRAINTS_0);
         }
         if let Some(x) = &new_auto_registration_status {
-            v.string("newAutoRegistrationStatus", x, CONSTRAINTS_16);
+            v.string("newAutoRegistrationStatus", x, CONSTRAINTS_18);
         }
         if let Some(x) = &new_status {
-            v.string("newStatus", x, CONSTRAINTS_17);
+            v.string("newStatus", x, CONSTRAINTS_19);
         }
         if let Some(x) = &registration_config {
             x.validate("registrationConfig", v);
@@ -5267,7 +5470,7 @@ impl FromRequest for UpdateCertificateInput {
         let v = &mut validation;
         v.required("certificateId", certificate_id.is_some());
         if let Some(x) = &certificate_id {
-            v.string("certificateId", x, CONSTRAINTS_5);
+            v.string("certificateId", x, CONSTRAINTS_0);
         }
         v.required("newStatus", new_status.is_some());
         if let Some(x) = &new_status {
@@ -5328,10 +5531,10 @@ impl FromRequest for UpdateThingInput {
         }
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         if let Some(x) = &thing_type_name {
-            v.string("thingTypeName", x, CONSTRAINTS_0);
+            v.string("thingTypeName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self {
@@ -5381,7 +5584,7 @@ impl FromRequest for UpdateThingGroupInput {
         let v = &mut validation;
         v.required("thingGroupName", thing_group_name.is_some());
         if let Some(x) = &thing_group_name {
-            v.string("thingGroupName", x, CONSTRAINTS_0);
+            v.string("thingGroupName", x, CONSTRAINTS_1);
         }
         v.required("thingGroupProperties", thing_group_properties.is_some());
         if let Some(x) = &thing_group_properties {
@@ -5442,17 +5645,17 @@ impl FromRequest for UpdateThingGroupsForThingInput {
         if let Some(x) = &thing_groups_to_add {
             let lp: &str = "thingGroupsToAdd";
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_0);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_1);
             }
         }
         if let Some(x) = &thing_groups_to_remove {
             let lp: &str = "thingGroupsToRemove";
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_0);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_1);
             }
         }
         if let Some(x) = &thing_name {
-            v.string("thingName", x, CONSTRAINTS_0);
+            v.string("thingName", x, CONSTRAINTS_1);
         }
         validation.finish()?;
         Ok(Self {
@@ -5511,10 +5714,10 @@ impl CACertificate {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.certificate_id {
-            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_5);
+            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_17);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_19);
         }
     }
 }
@@ -5552,10 +5755,10 @@ impl CACertificateDescription {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.auto_registration_status {
-            v.string(&Validation::join(path, "autoRegistrationStatus"), x, CONSTRAINTS_16);
+            v.string(&Validation::join(path, "autoRegistrationStatus"), x, CONSTRAINTS_18);
         }
         if let Some(x) = &self.certificate_id {
-            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_5);
+            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.certificate_mode {
             v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
@@ -5564,13 +5767,13 @@ impl CACertificateDescription {
             v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
         }
         if let Some(x) = &self.customer_version {
-            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_18);
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_20);
         }
         if let Some(x) = &self.owned_by {
-            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_19);
+            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_16);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_17);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_19);
         }
         if let Some(x) = &self.validity {
             x.validate(&Validation::join(path, "validity"), v);
@@ -5597,7 +5800,7 @@ impl Certificate {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.certificate_id {
-            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_5);
+            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.certificate_mode {
             v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
@@ -5645,10 +5848,10 @@ impl CertificateDescription {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.ca_certificate_id {
-            v.string(&Validation::join(path, "caCertificateId"), x, CONSTRAINTS_5);
+            v.string(&Validation::join(path, "caCertificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.certificate_id {
-            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_5);
+            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.certificate_mode {
             v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
@@ -5657,13 +5860,13 @@ impl CertificateDescription {
             v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
         }
         if let Some(x) = &self.customer_version {
-            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_18);
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_20);
         }
         if let Some(x) = &self.owned_by {
-            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_19);
+            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_16);
         }
         if let Some(x) = &self.previous_owned_by {
-            v.string(&Validation::join(path, "previousOwnedBy"), x, CONSTRAINTS_19);
+            v.string(&Validation::join(path, "previousOwnedBy"), x, CONSTRAINTS_16);
         }
         if let Some(x) = &self.status {
             v.string(&Validation::join(path, "status"), x, CONSTRAINTS_14);
@@ -5704,7 +5907,7 @@ impl GroupNameAndArn {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.group_name {
-            v.string(&Validation::join(path, "groupName"), x, CONSTRAINTS_0);
+            v.string(&Validation::join(path, "groupName"), x, CONSTRAINTS_1);
         }
     }
 }
@@ -5722,10 +5925,10 @@ impl KeyPair {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.private_key {
-            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_20);
+            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_21);
         }
         if let Some(x) = &self.public_key {
-            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_20);
+            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_21);
         }
     }
 }
@@ -5749,6 +5952,38 @@ impl Mqtt5Configuration {
     }
 }
 
+/// Shape `OutgoingCertificate`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OutgoingCertificate {
+    #[serde(default, rename = "certificateArn", skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    #[serde(default, rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    #[serde(default, rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(default, rename = "transferDate", skip_serializing_if = "Option::is_none")]
+    pub transfer_date: Option<Timestamp>,
+    #[serde(default, rename = "transferMessage", skip_serializing_if = "Option::is_none")]
+    pub transfer_message: Option<String>,
+    #[serde(default, rename = "transferredTo", skip_serializing_if = "Option::is_none")]
+    pub transferred_to: Option<String>,
+}
+
+impl OutgoingCertificate {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.certificate_id {
+            v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &self.transfer_message {
+            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_15);
+        }
+        if let Some(x) = &self.transferred_to {
+            v.string(&Validation::join(path, "transferredTo"), x, CONSTRAINTS_16);
+        }
+    }
+}
+
 /// Shape `Policy`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
@@ -5762,7 +5997,7 @@ impl Policy {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.policy_name {
-            v.string(&Validation::join(path, "policyName"), x, CONSTRAINTS_1);
+            v.string(&Validation::join(path, "policyName"), x, CONSTRAINTS_2);
         }
     }
 }
@@ -5802,13 +6037,13 @@ impl PropagatingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.connection_attribute {
-            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_21);
+            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_22);
         }
         if let Some(x) = &self.thing_attribute {
             v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_10);
         }
         if let Some(x) = &self.user_property_key {
-            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_22);
+            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_23);
         }
     }
 }
@@ -5828,10 +6063,10 @@ impl RegistrationConfig {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.role_arn {
-            v.string(&Validation::join(path, "roleArn"), x, CONSTRAINTS_23);
+            v.string(&Validation::join(path, "roleArn"), x, CONSTRAINTS_24);
         }
         if let Some(x) = &self.template_body {
-            v.string(&Validation::join(path, "templateBody"), x, CONSTRAINTS_24);
+            v.string(&Validation::join(path, "templateBody"), x, CONSTRAINTS_25);
         }
         if let Some(x) = &self.template_name {
             v.string(&Validation::join(path, "templateName"), x, CONSTRAINTS_9);
@@ -5853,10 +6088,10 @@ impl Tag {
     pub fn validate(&self, path: &str, v: &mut Validation) {
         {
             let x = &self.key;
-            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_15);
+            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_17);
         }
         if let Some(x) = &self.value {
-            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_25);
+            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_26);
         }
     }
 }
@@ -5884,10 +6119,10 @@ impl ThingAttribute {
             v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_11);
         }
         if let Some(x) = &self.thing_name {
-            v.string(&Validation::join(path, "thingName"), x, CONSTRAINTS_0);
+            v.string(&Validation::join(path, "thingName"), x, CONSTRAINTS_1);
         }
         if let Some(x) = &self.thing_type_name {
-            v.string(&Validation::join(path, "thingTypeName"), x, CONSTRAINTS_0);
+            v.string(&Validation::join(path, "thingTypeName"), x, CONSTRAINTS_1);
         }
     }
 }
@@ -5907,7 +6142,7 @@ impl ThingGroupMetadata {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.parent_group_name {
-            v.string(&Validation::join(path, "parentGroupName"), x, CONSTRAINTS_0);
+            v.string(&Validation::join(path, "parentGroupName"), x, CONSTRAINTS_1);
         }
         if let Some(x) = &self.root_to_parent_thing_groups {
             let lp: &str = &Validation::join(path, "rootToParentThingGroups");
@@ -5934,7 +6169,7 @@ impl ThingGroupProperties {
             x.validate(&Validation::join(path, "attributePayload"), v);
         }
         if let Some(x) = &self.thing_group_description {
-            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_26);
+            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_27);
         }
     }
 }
@@ -5959,7 +6194,7 @@ impl ThingTypeDefinition {
             x.validate(&Validation::join(path, "thingTypeMetadata"), v);
         }
         if let Some(x) = &self.thing_type_name {
-            v.string(&Validation::join(path, "thingTypeName"), x, CONSTRAINTS_0);
+            v.string(&Validation::join(path, "thingTypeName"), x, CONSTRAINTS_1);
         }
         if let Some(x) = &self.thing_type_properties {
             x.validate(&Validation::join(path, "thingTypeProperties"), v);
@@ -6007,7 +6242,7 @@ impl ThingTypeProperties {
             }
         }
         if let Some(x) = &self.thing_type_description {
-            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_26);
+            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_27);
         }
     }
 }
@@ -6031,10 +6266,10 @@ impl TransferData {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.reject_reason {
-            v.string(&Validation::join(path, "rejectReason"), x, CONSTRAINTS_27);
+            v.string(&Validation::join(path, "rejectReason"), x, CONSTRAINTS_15);
         }
         if let Some(x) = &self.transfer_message {
-            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_27);
+            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_15);
         }
     }
 }
@@ -6042,13 +6277,13 @@ impl TransferData {
 /// One method per operation of `iot`. Every default answers 501 `NotImplemented`
 /// naming the operation; the emulator overrides the ones it implements.
 pub trait IotApi: Send + Sync + 'static {
-    /// `AcceptCertificateTransfer` (no typed bindings yet).
+    /// `AcceptCertificateTransfer`.
     fn accept_certificate_transfer(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: AcceptCertificateTransferInput,
+    ) -> impl Future<Output = Result<AcceptCertificateTransferOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("AcceptCertificateTransfer")) }
     }
 
@@ -6152,13 +6387,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("CancelAuditTask")) }
     }
 
-    /// `CancelCertificateTransfer` (no typed bindings yet).
+    /// `CancelCertificateTransfer`.
     fn cancel_certificate_transfer(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: CancelCertificateTransferInput,
+    ) -> impl Future<Output = Result<CancelCertificateTransferOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CancelCertificateTransfer")) }
     }
 
@@ -7842,13 +8077,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListOTAUpdates")) }
     }
 
-    /// `ListOutgoingCertificates` (no typed bindings yet).
+    /// `ListOutgoingCertificates`.
     fn list_outgoing_certificates(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListOutgoingCertificatesInput,
+    ) -> impl Future<Output = Result<ListOutgoingCertificatesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListOutgoingCertificates")) }
     }
 
@@ -8242,13 +8477,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("RegisterThing")) }
     }
 
-    /// `RejectCertificateTransfer` (no typed bindings yet).
+    /// `RejectCertificateTransfer`.
     fn reject_certificate_transfer(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: RejectCertificateTransferInput,
+    ) -> impl Future<Output = Result<RejectCertificateTransferOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("RejectCertificateTransfer")) }
     }
 
@@ -8422,13 +8657,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("TestInvokeAuthorizer")) }
     }
 
-    /// `TransferCertificate` (no typed bindings yet).
+    /// `TransferCertificate`.
     fn transfer_certificate(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: TransferCertificateInput,
+    ) -> impl Future<Output = Result<TransferCertificateOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("TransferCertificate")) }
     }
 
@@ -8771,7 +9006,14 @@ pub async fn dispatch<A: IotApi>(
     req: RawRequest,
 ) -> Result<RawResponse, ApiError> {
     match op {
-        Operation::AcceptCertificateTransfer => api.accept_certificate_transfer(ctx, req).await,
+        Operation::AcceptCertificateTransfer => {
+            let input = AcceptCertificateTransferInput::from_request(&req)?;
+            Ok(api
+                .accept_certificate_transfer(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::AddThingToBillingGroup => api.add_thing_to_billing_group(ctx, req).await,
         Operation::AddThingToThingGroup => {
             let input = AddThingToThingGroupInput::from_request(&req)?;
@@ -8802,7 +9044,14 @@ pub async fn dispatch<A: IotApi>(
             api.cancel_audit_mitigation_actions_task(ctx, req).await
         }
         Operation::CancelAuditTask => api.cancel_audit_task(ctx, req).await,
-        Operation::CancelCertificateTransfer => api.cancel_certificate_transfer(ctx, req).await,
+        Operation::CancelCertificateTransfer => {
+            let input = CancelCertificateTransferInput::from_request(&req)?;
+            Ok(api
+                .cancel_certificate_transfer(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::CancelDetectMitigationActionsTask => {
             api.cancel_detect_mitigation_actions_task(ctx, req).await
         }
@@ -9112,7 +9361,14 @@ pub async fn dispatch<A: IotApi>(
         Operation::ListMetricValues => api.list_metric_values(ctx, req).await,
         Operation::ListMitigationActions => api.list_mitigation_actions(ctx, req).await,
         Operation::ListOTAUpdates => api.list_ota_updates(ctx, req).await,
-        Operation::ListOutgoingCertificates => api.list_outgoing_certificates(ctx, req).await,
+        Operation::ListOutgoingCertificates => {
+            let input = ListOutgoingCertificatesInput::from_request(&req)?;
+            Ok(api
+                .list_outgoing_certificates(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::ListPackageVersions => api.list_package_versions(ctx, req).await,
         Operation::ListPackages => api.list_packages(ctx, req).await,
         Operation::ListPolicies => {
@@ -9224,7 +9480,14 @@ pub async fn dispatch<A: IotApi>(
                 .with_default_status(200))
         }
         Operation::RegisterThing => api.register_thing(ctx, req).await,
-        Operation::RejectCertificateTransfer => api.reject_certificate_transfer(ctx, req).await,
+        Operation::RejectCertificateTransfer => {
+            let input = RejectCertificateTransferInput::from_request(&req)?;
+            Ok(api
+                .reject_certificate_transfer(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::RemoveThingFromBillingGroup => {
             api.remove_thing_from_billing_group(ctx, req).await
         }
@@ -9265,7 +9528,10 @@ pub async fn dispatch<A: IotApi>(
         }
         Operation::TestAuthorization => api.test_authorization(ctx, req).await,
         Operation::TestInvokeAuthorizer => api.test_invoke_authorizer(ctx, req).await,
-        Operation::TransferCertificate => api.transfer_certificate(ctx, req).await,
+        Operation::TransferCertificate => {
+            let input = TransferCertificateInput::from_request(&req)?;
+            Ok(api.transfer_certificate(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::UntagResource => {
             let input = UntagResourceInput::from_request(&req)?;
             Ok(api.untag_resource(ctx, input).await?.into_reply().with_default_status(200))

@@ -115,6 +115,14 @@ pub trait CertificateRecords {
         limit: usize,
     ) -> Result<Vec<Certificate>, StoreError>;
 
+    /// The certificates with this id in any account of `region`, with their owners
+    /// (for transfers between accounts).
+    fn certificates_with_id(
+        &self,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<(String, Certificate)>, StoreError>;
+
     fn certificate_exists(&self, scope: &Scope, id: &str) -> Result<bool, StoreError> {
         Ok(self.certificate(scope, id)?.is_some())
     }
@@ -149,6 +157,12 @@ pub enum CertificateError {
     /// Several registered CAs could have signed it (`CertificateConflictException`).
     #[error("{0}")]
     Conflict(String),
+    /// Policies are still attached (`TransferConflictException`).
+    #[error("{0}")]
+    TransferConflict(String),
+    /// The transfer was already accepted or rejected (`TransferAlreadyCompletedException`).
+    #[error("{0}")]
+    TransferAlreadyCompleted(String),
 }
 
 impl From<StoreError> for CertificateError {

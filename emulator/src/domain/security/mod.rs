@@ -4,4 +4,5 @@ pub mod ca_certificates;
 pub mod certificates;
 pub mod policies;
 pub mod policy;
+pub mod transfers;
 pub mod x509;
