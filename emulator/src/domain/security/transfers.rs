@@ -75,10 +75,10 @@ impl<S: Store> Transfers<'_, S> {
         scope: &Scope,
         id: &str,
     ) -> Result<(Scope, Certificate), CertificateError> {
-        if let Some(mine) = tx.certificate(scope, id)? {
-            if mine.transfer.as_ref().is_some_and(|t| t.accept_date.is_some()) {
-                return Err(completed(id));
-            }
+        if let Some(mine) = tx.certificate(scope, id)?
+            && mine.transfer.as_ref().is_some_and(|t| t.accept_date.is_some())
+        {
+            return Err(completed(id));
         }
         for (owner, cert) in tx.certificates_with_id(&scope.region, id)? {
             if owner == scope.account {
