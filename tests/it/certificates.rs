@@ -156,35 +156,98 @@ async fn transfers_between_accounts_accept_reject_cancel() {
     let emu = EmulatorProcess::spawn(&["--http-port", "0"], &[]).unwrap();
     let source = iot_client(&emu.http_url(), "111111111111", "eu-west-1");
     let target = iot_client(&emu.http_url(), "222222222222", "eu-west-1");
-    let make = || async { source.create_keys_and_certificate().send().await.unwrap().certificate_id().unwrap().to_owned() };
+    let make = || async {
+        source
+            .create_keys_and_certificate()
+            .send()
+            .await
+            .unwrap()
+            .certificate_id()
+            .unwrap()
+            .to_owned()
+    };
 
     // Accepted: the certificate moves to the target account.
     let id = make().await;
-    let out = source.transfer_certificate().certificate_id(&id).target_aws_account("222222222222").transfer_message("yours").send().await.unwrap();
-    assert_eq!(out.transferred_certificate_arn(), Some(format!("arn:aws:iot:eu-west-1:111111111111:cert/{id}").as_str()));
+    let out = source
+        .transfer_certificate()
+        .certificate_id(&id)
+        .target_aws_account("222222222222")
+        .transfer_message("yours")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.transferred_certificate_arn(),
+        Some(format!("arn:aws:iot:eu-west-1:111111111111:cert/{id}").as_str())
+    );
     let outgoing = source.list_outgoing_certificates().send().await.unwrap();
     let o = &outgoing.outgoing_certificates()[0];
-    assert_eq!((o.certificate_id(), o.transferred_to(), o.transfer_message()), (Some(id.as_str()), Some("222222222222"), Some("yours")));
+    assert_eq!(
+        (o.certificate_id(), o.transferred_to(), o.transfer_message()),
+        (Some(id.as_str()), Some("222222222222"), Some("yours"))
+    );
     let d = source.describe_certificate().certificate_id(&id).send().await.unwrap();
-    assert_eq!(d.certificate_description().unwrap().status(), Some(&CertificateStatus::PendingTransfer));
-    target.accept_certificate_transfer().certificate_id(&id).set_as_active(true).send().await.unwrap();
+    assert_eq!(
+        d.certificate_description().unwrap().status(),
+        Some(&CertificateStatus::PendingTransfer)
+    );
+    target
+        .accept_certificate_transfer()
+        .certificate_id(&id)
+        .set_as_active(true)
+        .send()
+        .await
+        .unwrap();
     let d = target.describe_certificate().certificate_id(&id).send().await.unwrap();
     let desc = d.certificate_description().unwrap();
-    assert_eq!((desc.owned_by(), desc.previous_owned_by()), (Some("222222222222"), Some("111111111111")));
+    assert_eq!(
+        (desc.owned_by(), desc.previous_owned_by()),
+        (Some("222222222222"), Some("111111111111"))
+    );
     assert_eq!(desc.status(), Some(&CertificateStatus::Active));
     assert!(desc.transfer_data().unwrap().accept_date().is_some());
-    assert_eq!(source.describe_certificate().certificate_id(&id).send().await.unwrap_err().code(), Some("ResourceNotFoundException"));
+    assert_eq!(
+        source.describe_certificate().certificate_id(&id).send().await.unwrap_err().code(),
+        Some("ResourceNotFoundException")
+    );
     for err in [
-        target.accept_certificate_transfer().certificate_id(&id).send().await.unwrap_err().code().map(str::to_owned),
-        source.cancel_certificate_transfer().certificate_id(&id).send().await.unwrap_err().code().map(str::to_owned),
+        target
+            .accept_certificate_transfer()
+            .certificate_id(&id)
+            .send()
+            .await
+            .unwrap_err()
+            .code()
+            .map(str::to_owned),
+        source
+            .cancel_certificate_transfer()
+            .certificate_id(&id)
+            .send()
+            .await
+            .unwrap_err()
+            .code()
+            .map(str::to_owned),
     ] {
         assert_eq!(err.as_deref(), Some("TransferAlreadyCompletedException"));
     }
 
     // Rejected: it stays with its owner, INACTIVE, with the reason.
     let id = make().await;
-    source.transfer_certificate().certificate_id(&id).target_aws_account("222222222222").send().await.unwrap();
-    target.reject_certificate_transfer().certificate_id(&id).reject_reason("not mine").send().await.unwrap();
+    source
+        .transfer_certificate()
+        .certificate_id(&id)
+        .target_aws_account("222222222222")
+        .send()
+        .await
+        .unwrap();
+    target
+        .reject_certificate_transfer()
+        .certificate_id(&id)
+        .reject_reason("not mine")
+        .send()
+        .await
+        .unwrap();
     let d = source.describe_certificate().certificate_id(&id).send().await.unwrap();
     let desc = d.certificate_description().unwrap();
     assert_eq!(desc.status(), Some(&CertificateStatus::Inactive));
@@ -194,14 +257,39 @@ async fn transfers_between_accounts_accept_reject_cancel() {
 
     // Cancelled by the owner; and the guards: ACTIVE or with policies it cannot go.
     let id = make().await;
-    source.transfer_certificate().certificate_id(&id).target_aws_account("222222222222").send().await.unwrap();
+    source
+        .transfer_certificate()
+        .certificate_id(&id)
+        .target_aws_account("222222222222")
+        .send()
+        .await
+        .unwrap();
     source.cancel_certificate_transfer().certificate_id(&id).send().await.unwrap();
-    let unknown = target.accept_certificate_transfer().certificate_id(&id).send().await.unwrap_err();
+    let unknown =
+        target.accept_certificate_transfer().certificate_id(&id).send().await.unwrap_err();
     assert_eq!(unknown.code(), Some("ResourceNotFoundException"));
-    source.update_certificate().certificate_id(&id).new_status(CertificateStatus::Active).send().await.unwrap();
-    let active = source.transfer_certificate().certificate_id(&id).target_aws_account("222222222222").send().await.unwrap_err();
+    source
+        .update_certificate()
+        .certificate_id(&id)
+        .new_status(CertificateStatus::Active)
+        .send()
+        .await
+        .unwrap();
+    let active = source
+        .transfer_certificate()
+        .certificate_id(&id)
+        .target_aws_account("222222222222")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(active.code(), Some("CertificateStateException"));
-    source.update_certificate().certificate_id(&id).new_status(CertificateStatus::Inactive).send().await.unwrap();
+    source
+        .update_certificate()
+        .certificate_id(&id)
+        .new_status(CertificateStatus::Inactive)
+        .send()
+        .await
+        .unwrap();
     source
         .create_policy()
         .policy_name("p")
@@ -209,8 +297,20 @@ async fn transfers_between_accounts_accept_reject_cancel() {
         .send()
         .await
         .unwrap();
-    source.attach_policy().policy_name("p").target(format!("arn:aws:iot:eu-west-1:111111111111:cert/{id}")).send().await.unwrap();
-    let conflict = source.transfer_certificate().certificate_id(&id).target_aws_account("222222222222").send().await.unwrap_err();
+    source
+        .attach_policy()
+        .policy_name("p")
+        .target(format!("arn:aws:iot:eu-west-1:111111111111:cert/{id}"))
+        .send()
+        .await
+        .unwrap();
+    let conflict = source
+        .transfer_certificate()
+        .certificate_id(&id)
+        .target_aws_account("222222222222")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(conflict.code(), Some("TransferConflictException"));
     assert_eq!(conflict.raw_response().map(|r| r.status().as_u16()), Some(409));
 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary: the emulator driven from outside, over HTTP,
 //! with aws-sdk-iot, and as the built binary.
 
+mod authorization;
 mod ca_certificates;
 mod certificates;
 mod edge;

@@ -164,3 +164,18 @@ async fn attachments_to_groups_and_identities() {
         iot.attach_policy().policy_name("b").target("not-a-target").send().await.unwrap_err();
     assert_eq!(status(&bad_target), Some("InvalidRequestException"));
 }
+
+#[tokio::test]
+async fn malformed_documents_are_refused() {
+    let emu = EmulatorProcess::spawn(&["--http-port", "0"], &[]).unwrap();
+    let iot = iot_client(&emu.http_url(), "123456789012", "us-east-1");
+    for doc in [
+        "not json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"iot:Connect","Resource":"*"}]}"#,
+    ] {
+        let err =
+            iot.create_policy().policy_name("bad").policy_document(doc).send().await.unwrap_err();
+        assert_eq!(status(&err), Some("MalformedPolicyException"), "{doc}");
+        assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(400));
+    }
+}

@@ -20,26 +20,27 @@ use super::generated::iot::{
     DescribeCertificateOutput, DescribeThingGroupInput, DescribeThingGroupOutput,
     DescribeThingInput, DescribeThingOutput, DescribeThingTypeInput, DescribeThingTypeOutput,
     DetachPolicyInput, DetachPolicyOutput, DetachPrincipalPolicyInput, DetachPrincipalPolicyOutput,
-    DetachThingPrincipalInput, DetachThingPrincipalOutput, ErrorCode, GetPolicyInput,
-    GetPolicyOutput, GetPolicyVersionInput, GetPolicyVersionOutput, GetRegistrationCodeInput,
-    GetRegistrationCodeOutput, IotApi, ListAttachedPoliciesInput, ListAttachedPoliciesOutput,
-    ListCACertificatesInput, ListCACertificatesOutput, ListCertificatesByCAInput,
-    ListCertificatesByCAOutput, ListCertificatesInput, ListCertificatesOutput,
-    ListOutgoingCertificatesInput, ListOutgoingCertificatesOutput, ListPoliciesInput,
-    ListPoliciesOutput, ListPolicyPrincipalsInput, ListPolicyPrincipalsOutput,
-    ListPolicyVersionsInput, ListPolicyVersionsOutput, ListPrincipalPoliciesInput,
-    ListPrincipalPoliciesOutput, ListPrincipalThingsInput, ListPrincipalThingsOutput,
-    ListTagsForResourceInput, ListTagsForResourceOutput, ListTargetsForPolicyInput,
-    ListTargetsForPolicyOutput, ListThingGroupsForThingInput, ListThingGroupsForThingOutput,
-    ListThingGroupsInput, ListThingGroupsOutput, ListThingPrincipalsInput,
-    ListThingPrincipalsOutput, ListThingTypesInput, ListThingTypesOutput,
-    ListThingsInThingGroupInput, ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput,
-    RegisterCACertificateInput, RegisterCACertificateOutput, RegisterCertificateInput,
-    RegisterCertificateOutput, RegisterCertificateWithoutCAInput,
-    RegisterCertificateWithoutCAOutput, RejectCertificateTransferInput,
-    RejectCertificateTransferOutput, RemoveThingFromThingGroupInput,
-    RemoveThingFromThingGroupOutput, SetDefaultPolicyVersionInput, SetDefaultPolicyVersionOutput,
-    TagResourceInput, TagResourceOutput, TransferCertificateInput, TransferCertificateOutput,
+    DetachThingPrincipalInput, DetachThingPrincipalOutput, ErrorCode, GetEffectivePoliciesInput,
+    GetEffectivePoliciesOutput, GetPolicyInput, GetPolicyOutput, GetPolicyVersionInput,
+    GetPolicyVersionOutput, GetRegistrationCodeInput, GetRegistrationCodeOutput, IotApi,
+    ListAttachedPoliciesInput, ListAttachedPoliciesOutput, ListCACertificatesInput,
+    ListCACertificatesOutput, ListCertificatesByCAInput, ListCertificatesByCAOutput,
+    ListCertificatesInput, ListCertificatesOutput, ListOutgoingCertificatesInput,
+    ListOutgoingCertificatesOutput, ListPoliciesInput, ListPoliciesOutput,
+    ListPolicyPrincipalsInput, ListPolicyPrincipalsOutput, ListPolicyVersionsInput,
+    ListPolicyVersionsOutput, ListPrincipalPoliciesInput, ListPrincipalPoliciesOutput,
+    ListPrincipalThingsInput, ListPrincipalThingsOutput, ListTagsForResourceInput,
+    ListTagsForResourceOutput, ListTargetsForPolicyInput, ListTargetsForPolicyOutput,
+    ListThingGroupsForThingInput, ListThingGroupsForThingOutput, ListThingGroupsInput,
+    ListThingGroupsOutput, ListThingPrincipalsInput, ListThingPrincipalsOutput,
+    ListThingTypesInput, ListThingTypesOutput, ListThingsInThingGroupInput,
+    ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput, RegisterCACertificateInput,
+    RegisterCACertificateOutput, RegisterCertificateInput, RegisterCertificateOutput,
+    RegisterCertificateWithoutCAInput, RegisterCertificateWithoutCAOutput,
+    RejectCertificateTransferInput, RejectCertificateTransferOutput,
+    RemoveThingFromThingGroupInput, RemoveThingFromThingGroupOutput, SetDefaultPolicyVersionInput,
+    SetDefaultPolicyVersionOutput, TagResourceInput, TagResourceOutput, TestAuthorizationInput,
+    TestAuthorizationOutput, TransferCertificateInput, TransferCertificateOutput,
     UntagResourceInput, UntagResourceOutput, UpdateCACertificateInput, UpdateCACertificateOutput,
     UpdateCertificateInput, UpdateCertificateOutput, UpdateThingGroupInput, UpdateThingGroupOutput,
     UpdateThingGroupsForThingInput, UpdateThingGroupsForThingOutput, UpdateThingInput,
@@ -47,7 +48,8 @@ use super::generated::iot::{
 };
 use super::wire::{ApiError, RequestContext};
 use super::{
-    ca_certificates, certificates, policies, tags, thing_groups, thing_types, things, transfers,
+    authorization, ca_certificates, certificates, policies, tags, thing_groups, thing_types,
+    things, transfers,
 };
 use crate::app::App;
 use crate::domain::registry::RegistryError;
@@ -584,5 +586,21 @@ impl IotApi for App {
         input: TransferCertificateInput,
     ) -> Result<TransferCertificateOutput, ApiError> {
         transfers::transfer_certificate(self, ctx, input)
+    }
+
+    async fn get_effective_policies(
+        &self,
+        ctx: &RequestContext,
+        input: GetEffectivePoliciesInput,
+    ) -> Result<GetEffectivePoliciesOutput, ApiError> {
+        authorization::get_effective_policies(self, ctx, input)
+    }
+
+    async fn test_authorization(
+        &self,
+        ctx: &RequestContext,
+        input: TestAuthorizationInput,
+    ) -> Result<TestAuthorizationOutput, ApiError> {
+        authorization::test_authorization(self, ctx, input)
     }
 }

@@ -10,6 +10,7 @@ pub mod routing;
 pub mod sigv4;
 pub mod wire;
 
+mod authorization;
 mod ca_certificates;
 mod certificates;
 mod data;

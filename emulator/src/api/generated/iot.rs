@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot` (signing name `iot`), from botocore botocore==1.44.8:
-//! 272 operations, 65 with typed bindings.
+//! 272 operations, 67 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -83,23 +83,30 @@ static CONSTRAINTS_14: &[Constraint] = &[Constraint::OneOf(&[
 ])];
 static CONSTRAINTS_15: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_3)];
-static CONSTRAINTS_16: &[Constraint] =
-    &[Constraint::MaxLength(12), Constraint::MinLength(12), Constraint::Pattern(&PATTERN_4)];
+static CONSTRAINTS_16: &[Constraint] = &[Constraint::MaxLength(10), Constraint::MinLength(1)];
 static CONSTRAINTS_17: &[Constraint] =
+    &[Constraint::MaxLength(12), Constraint::MinLength(12), Constraint::Pattern(&PATTERN_4)];
+static CONSTRAINTS_18: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_9)];
-static CONSTRAINTS_18: &[Constraint] = &[Constraint::OneOf(&["ENABLE", "DISABLE"])];
-static CONSTRAINTS_19: &[Constraint] = &[Constraint::OneOf(&["ACTIVE", "INACTIVE"])];
-static CONSTRAINTS_20: &[Constraint] = &[Constraint::MinValue(1.0)];
-static CONSTRAINTS_21: &[Constraint] = &[Constraint::MinLength(1)];
+static CONSTRAINTS_19: &[Constraint] = &[Constraint::OneOf(&["ENABLE", "DISABLE"])];
+static CONSTRAINTS_20: &[Constraint] = &[Constraint::OneOf(&["ACTIVE", "INACTIVE"])];
+static CONSTRAINTS_21: &[Constraint] =
+    &[Constraint::OneOf(&["PUBLISH", "SUBSCRIBE", "RECEIVE", "CONNECT"])];
 static CONSTRAINTS_22: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
+    &[Constraint::MaxLength(2048), Constraint::Pattern(&PATTERN_3)];
 static CONSTRAINTS_23: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_11)];
-static CONSTRAINTS_24: &[Constraint] = &[Constraint::MaxLength(2048), Constraint::MinLength(20)];
-static CONSTRAINTS_25: &[Constraint] =
-    &[Constraint::MaxLength(10240), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_3)];
-static CONSTRAINTS_26: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
+    &[Constraint::OneOf(&["ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY"])];
+static CONSTRAINTS_24: &[Constraint] = &[Constraint::MinValue(1.0)];
+static CONSTRAINTS_25: &[Constraint] = &[Constraint::MinLength(1)];
+static CONSTRAINTS_26: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
 static CONSTRAINTS_27: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_11)];
+static CONSTRAINTS_28: &[Constraint] = &[Constraint::MaxLength(2048), Constraint::MinLength(20)];
+static CONSTRAINTS_29: &[Constraint] =
+    &[Constraint::MaxLength(10240), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_3)];
+static CONSTRAINTS_30: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
+static CONSTRAINTS_31: &[Constraint] =
     &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_12)];
 
 /// Every operation of the service, in model order.
@@ -1605,7 +1612,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/effective-policies",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "GetIndexingConfiguration",
@@ -2320,7 +2327,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/test-authorization",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "TestInvokeAuthorizer",
@@ -3971,6 +3978,51 @@ impl IntoReply for DetachThingPrincipalOutput {
     }
 }
 
+/// The decoded request of `GetEffectivePolicies` (`POST /effective-policies`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetEffectivePoliciesInput {
+    pub cognito_identity_pool_id: Option<String>,
+    pub principal: Option<String>,
+    pub thing_name: Option<String>,
+}
+
+impl FromRequest for GetEffectivePoliciesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "cognitoIdentityPoolId")]
+            cognito_identity_pool_id: Option<String>,
+            #[serde(default, rename = "principal")]
+            principal: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let cognito_identity_pool_id: Option<String> = body.cognito_identity_pool_id.take();
+        let principal: Option<String> = body.principal.take();
+        let thing_name: Option<String> = req.query::<String>("thingName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_1);
+        }
+        validation.finish()?;
+        Ok(Self { cognito_identity_pool_id, principal, thing_name })
+    }
+}
+
+/// The response of `GetEffectivePolicies`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GetEffectivePoliciesOutput {
+    #[serde(rename = "effectivePolicies", skip_serializing_if = "Option::is_none")]
+    pub effective_policies: Option<Vec<EffectivePolicy>>,
+}
+
+impl IntoReply for GetEffectivePoliciesOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `GetPolicy` (`GET /policies/{policyName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPolicyInput {
@@ -5289,6 +5341,87 @@ impl IntoReply for TagResourceOutput {
     }
 }
 
+/// The decoded request of `TestAuthorization` (`POST /test-authorization`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TestAuthorizationInput {
+    pub auth_infos: Vec<AuthInfo>,
+    pub client_id: Option<String>,
+    pub cognito_identity_pool_id: Option<String>,
+    pub policy_names_to_add: Option<Vec<String>>,
+    pub policy_names_to_skip: Option<Vec<String>>,
+    pub principal: Option<String>,
+}
+
+impl FromRequest for TestAuthorizationInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "authInfos")]
+            auth_infos: Option<Vec<AuthInfo>>,
+            #[serde(default, rename = "cognitoIdentityPoolId")]
+            cognito_identity_pool_id: Option<String>,
+            #[serde(default, rename = "policyNamesToAdd")]
+            policy_names_to_add: Option<Vec<String>>,
+            #[serde(default, rename = "policyNamesToSkip")]
+            policy_names_to_skip: Option<Vec<String>>,
+            #[serde(default, rename = "principal")]
+            principal: Option<String>,
+        }
+        let mut body: Body = req.json_body()?;
+        let auth_infos: Option<Vec<AuthInfo>> = body.auth_infos.take();
+        let client_id: Option<String> = req.query::<String>("clientId")?;
+        let cognito_identity_pool_id: Option<String> = body.cognito_identity_pool_id.take();
+        let policy_names_to_add: Option<Vec<String>> = body.policy_names_to_add.take();
+        let policy_names_to_skip: Option<Vec<String>> = body.policy_names_to_skip.take();
+        let principal: Option<String> = body.principal.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("authInfos", auth_infos.is_some());
+        if let Some(x) = &auth_infos {
+            v.count("authInfos", x.len(), CONSTRAINTS_16);
+            let lp: &str = "authInfos";
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        if let Some(x) = &policy_names_to_add {
+            let lp: &str = "policyNamesToAdd";
+            for (i, item) in x.iter().enumerate() {
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_2);
+            }
+        }
+        if let Some(x) = &policy_names_to_skip {
+            let lp: &str = "policyNamesToSkip";
+            for (i, item) in x.iter().enumerate() {
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_2);
+            }
+        }
+        validation.finish()?;
+        Ok(Self {
+            auth_infos: auth_infos.unwrap_or_default(),
+            client_id,
+            cognito_identity_pool_id,
+            policy_names_to_add,
+            policy_names_to_skip,
+            principal,
+        })
+    }
+}
+
+/// The response of `TestAuthorization`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct TestAuthorizationOutput {
+    #[serde(rename = "authResults", skip_serializing_if = "Option::is_none")]
+    pub auth_results: Option<Vec<AuthResult>>,
+}
+
+impl IntoReply for TestAuthorizationOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `TransferCertificate` (`PATCH /transfer-certificate/{certificateId}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransferCertificateInput {
@@ -5316,7 +5449,7 @@ impl FromRequest for TransferCertificateInput {
         }
         v.required("targetAwsAccount", target_aws_account.is_some());
         if let Some(x) = &target_aws_account {
-            v.string("targetAwsAccount", x, CONSTRAINTS_16);
+            v.string("targetAwsAccount", x, CONSTRAINTS_17);
         }
         if let Some(x) = &transfer_message {
             v.string("transferMessage", x, CONSTRAINTS_15);
@@ -5370,7 +5503,7 @@ impl FromRequest for UntagResourceInput {
         if let Some(x) = &tag_keys {
             let lp: &str = "tagKeys";
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_17);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_18);
             }
         }
         validation.finish()?;
@@ -5425,10 +5558,10 @@ impl FromRequest for UpdateCACertificateInput {
             v.string("certificateId", x, CONSTRAINTS_0);
         }
         if let Some(x) = &new_auto_registration_status {
-            v.string("newAutoRegistrationStatus", x, CONSTRAINTS_18);
+            v.string("newAutoRegistrationStatus", x, CONSTRAINTS_19);
         }
         if let Some(x) = &new_status {
-            v.string("newStatus", x, CONSTRAINTS_19);
+            v.string("newStatus", x, CONSTRAINTS_20);
         }
         if let Some(x) = &registration_config {
             x.validate("registrationConfig", v);
@@ -5678,6 +5811,25 @@ impl IntoReply for UpdateThingGroupsForThingOutput {
     }
 }
 
+/// Shape `Allowed`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Allowed {
+    #[serde(default, rename = "policies", skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<Policy>>,
+}
+
+impl Allowed {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.policies {
+            let lp: &str = &Validation::join(path, "policies");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+    }
+}
+
 /// Shape `AttributePayload`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttributePayload {
@@ -5693,6 +5845,64 @@ impl AttributePayload {
         if let Some(x) = &self.attributes {
             v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_10);
             v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_11);
+        }
+    }
+}
+
+/// Shape `AuthInfo`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AuthInfo {
+    #[serde(default, rename = "actionType", skip_serializing_if = "Option::is_none")]
+    pub action_type: Option<String>,
+    #[serde(rename = "resources")]
+    pub resources: Vec<String>,
+}
+
+impl AuthInfo {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.action_type {
+            v.string(&Validation::join(path, "actionType"), x, CONSTRAINTS_21);
+        }
+        {
+            let x = &self.resources;
+            let lp: &str = &Validation::join(path, "resources");
+            for (i, item) in x.iter().enumerate() {
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_22);
+            }
+        }
+    }
+}
+
+/// Shape `AuthResult`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AuthResult {
+    #[serde(default, rename = "allowed", skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Allowed>,
+    #[serde(default, rename = "authDecision", skip_serializing_if = "Option::is_none")]
+    pub auth_decision: Option<String>,
+    #[serde(default, rename = "authInfo", skip_serializing_if = "Option::is_none")]
+    pub auth_info: Option<AuthInfo>,
+    #[serde(default, rename = "denied", skip_serializing_if = "Option::is_none")]
+    pub denied: Option<Denied>,
+    #[serde(default, rename = "missingContextValues", skip_serializing_if = "Option::is_none")]
+    pub missing_context_values: Option<Vec<String>>,
+}
+
+impl AuthResult {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.allowed {
+            x.validate(&Validation::join(path, "allowed"), v);
+        }
+        if let Some(x) = &self.auth_decision {
+            v.string(&Validation::join(path, "authDecision"), x, CONSTRAINTS_23);
+        }
+        if let Some(x) = &self.auth_info {
+            x.validate(&Validation::join(path, "authInfo"), v);
+        }
+        if let Some(x) = &self.denied {
+            x.validate(&Validation::join(path, "denied"), v);
         }
     }
 }
@@ -5717,7 +5927,7 @@ impl CACertificate {
             v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_19);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_20);
         }
     }
 }
@@ -5755,7 +5965,7 @@ impl CACertificateDescription {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.auto_registration_status {
-            v.string(&Validation::join(path, "autoRegistrationStatus"), x, CONSTRAINTS_18);
+            v.string(&Validation::join(path, "autoRegistrationStatus"), x, CONSTRAINTS_19);
         }
         if let Some(x) = &self.certificate_id {
             v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
@@ -5767,13 +5977,13 @@ impl CACertificateDescription {
             v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
         }
         if let Some(x) = &self.customer_version {
-            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_20);
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_24);
         }
         if let Some(x) = &self.owned_by {
-            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_16);
+            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_17);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_19);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_20);
         }
         if let Some(x) = &self.validity {
             x.validate(&Validation::join(path, "validity"), v);
@@ -5860,13 +6070,13 @@ impl CertificateDescription {
             v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
         }
         if let Some(x) = &self.customer_version {
-            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_20);
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_24);
         }
         if let Some(x) = &self.owned_by {
-            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_16);
+            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_17);
         }
         if let Some(x) = &self.previous_owned_by {
-            v.string(&Validation::join(path, "previousOwnedBy"), x, CONSTRAINTS_16);
+            v.string(&Validation::join(path, "previousOwnedBy"), x, CONSTRAINTS_17);
         }
         if let Some(x) = &self.status {
             v.string(&Validation::join(path, "status"), x, CONSTRAINTS_14);
@@ -5894,6 +6104,69 @@ impl CertificateValidity {
     pub fn validate(&self, path: &str, v: &mut Validation) {}
 }
 
+/// Shape `Denied`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Denied {
+    #[serde(default, rename = "explicitDeny", skip_serializing_if = "Option::is_none")]
+    pub explicit_deny: Option<ExplicitDeny>,
+    #[serde(default, rename = "implicitDeny", skip_serializing_if = "Option::is_none")]
+    pub implicit_deny: Option<ImplicitDeny>,
+}
+
+impl Denied {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.explicit_deny {
+            x.validate(&Validation::join(path, "explicitDeny"), v);
+        }
+        if let Some(x) = &self.implicit_deny {
+            x.validate(&Validation::join(path, "implicitDeny"), v);
+        }
+    }
+}
+
+/// Shape `EffectivePolicy`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EffectivePolicy {
+    #[serde(default, rename = "policyArn", skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+    #[serde(default, rename = "policyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+    #[serde(default, rename = "policyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+}
+
+impl EffectivePolicy {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.policy_document {
+            v.string(&Validation::join(path, "policyDocument"), x, CONSTRAINTS_5);
+        }
+        if let Some(x) = &self.policy_name {
+            v.string(&Validation::join(path, "policyName"), x, CONSTRAINTS_2);
+        }
+    }
+}
+
+/// Shape `ExplicitDeny`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExplicitDeny {
+    #[serde(default, rename = "policies", skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<Policy>>,
+}
+
+impl ExplicitDeny {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.policies {
+            let lp: &str = &Validation::join(path, "policies");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+    }
+}
+
 /// Shape `GroupNameAndArn`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupNameAndArn {
@@ -5912,6 +6185,25 @@ impl GroupNameAndArn {
     }
 }
 
+/// Shape `ImplicitDeny`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ImplicitDeny {
+    #[serde(default, rename = "policies", skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<Policy>>,
+}
+
+impl ImplicitDeny {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.policies {
+            let lp: &str = &Validation::join(path, "policies");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+    }
+}
+
 /// Shape `KeyPair`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyPair {
@@ -5925,10 +6217,10 @@ impl KeyPair {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.private_key {
-            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_21);
+            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_25);
         }
         if let Some(x) = &self.public_key {
-            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_21);
+            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_25);
         }
     }
 }
@@ -5979,7 +6271,7 @@ impl OutgoingCertificate {
             v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_15);
         }
         if let Some(x) = &self.transferred_to {
-            v.string(&Validation::join(path, "transferredTo"), x, CONSTRAINTS_16);
+            v.string(&Validation::join(path, "transferredTo"), x, CONSTRAINTS_17);
         }
     }
 }
@@ -6037,13 +6329,13 @@ impl PropagatingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.connection_attribute {
-            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_22);
+            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_26);
         }
         if let Some(x) = &self.thing_attribute {
             v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_10);
         }
         if let Some(x) = &self.user_property_key {
-            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_23);
+            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_27);
         }
     }
 }
@@ -6063,10 +6355,10 @@ impl RegistrationConfig {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.role_arn {
-            v.string(&Validation::join(path, "roleArn"), x, CONSTRAINTS_24);
+            v.string(&Validation::join(path, "roleArn"), x, CONSTRAINTS_28);
         }
         if let Some(x) = &self.template_body {
-            v.string(&Validation::join(path, "templateBody"), x, CONSTRAINTS_25);
+            v.string(&Validation::join(path, "templateBody"), x, CONSTRAINTS_29);
         }
         if let Some(x) = &self.template_name {
             v.string(&Validation::join(path, "templateName"), x, CONSTRAINTS_9);
@@ -6088,10 +6380,10 @@ impl Tag {
     pub fn validate(&self, path: &str, v: &mut Validation) {
         {
             let x = &self.key;
-            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_17);
+            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_18);
         }
         if let Some(x) = &self.value {
-            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_26);
+            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_30);
         }
     }
 }
@@ -6169,7 +6461,7 @@ impl ThingGroupProperties {
             x.validate(&Validation::join(path, "attributePayload"), v);
         }
         if let Some(x) = &self.thing_group_description {
-            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_27);
+            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_31);
         }
     }
 }
@@ -6242,7 +6534,7 @@ impl ThingTypeProperties {
             }
         }
         if let Some(x) = &self.thing_type_description {
-            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_27);
+            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_31);
         }
     }
 }
@@ -7607,13 +7899,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("GetCommandExecution")) }
     }
 
-    /// `GetEffectivePolicies` (no typed bindings yet).
+    /// `GetEffectivePolicies`.
     fn get_effective_policies(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: GetEffectivePoliciesInput,
+    ) -> impl Future<Output = Result<GetEffectivePoliciesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetEffectivePolicies")) }
     }
 
@@ -8637,13 +8929,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("TagResource")) }
     }
 
-    /// `TestAuthorization` (no typed bindings yet).
+    /// `TestAuthorization`.
     fn test_authorization(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: TestAuthorizationInput,
+    ) -> impl Future<Output = Result<TestAuthorizationOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("TestAuthorization")) }
     }
 
@@ -9285,7 +9577,10 @@ pub async fn dispatch<A: IotApi>(
         Operation::GetCardinality => api.get_cardinality(ctx, req).await,
         Operation::GetCommand => api.get_command(ctx, req).await,
         Operation::GetCommandExecution => api.get_command_execution(ctx, req).await,
-        Operation::GetEffectivePolicies => api.get_effective_policies(ctx, req).await,
+        Operation::GetEffectivePolicies => {
+            let input = GetEffectivePoliciesInput::from_request(&req)?;
+            Ok(api.get_effective_policies(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::GetIndexingConfiguration => api.get_indexing_configuration(ctx, req).await,
         Operation::GetJobDocument => api.get_job_document(ctx, req).await,
         Operation::GetLoggingOptions => api.get_logging_options(ctx, req).await,
@@ -9526,7 +9821,10 @@ pub async fn dispatch<A: IotApi>(
             let input = TagResourceInput::from_request(&req)?;
             Ok(api.tag_resource(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::TestAuthorization => api.test_authorization(ctx, req).await,
+        Operation::TestAuthorization => {
+            let input = TestAuthorizationInput::from_request(&req)?;
+            Ok(api.test_authorization(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::TestInvokeAuthorizer => api.test_invoke_authorizer(ctx, req).await,
         Operation::TransferCertificate => {
             let input = TransferCertificateInput::from_request(&req)?;

@@ -1,5 +1,6 @@
 //! Security and identity: X.509 certificates and AWS IoT policies with their engine.
 
+pub mod authorization;
 pub mod ca_certificates;
 pub mod certificates;
 pub mod policies;

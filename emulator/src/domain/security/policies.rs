@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use super::policy::PolicyDocument;
+
 use crate::domain::registry::RegistryError;
 use crate::domain::registry::thing_groups::group_not_found;
 use crate::domain::tags::add_tags;
@@ -154,10 +156,7 @@ fn get_policy(tx: &dyn Tx, scope: &Scope, name: &str) -> Result<Policy, PolicyEr
 }
 
 fn check_document(text: &str) -> Result<(), PolicyError> {
-    // INTEGRATE-POLICY-ENGINE: replaced by PolicyDocument::parse once the engine lands.
-    serde_json::from_str::<serde_json::Value>(text)
-        .map(drop)
-        .map_err(|e| PolicyError::Malformed(e.to_string()))
+    PolicyDocument::parse(text).map(drop).map_err(|e| PolicyError::Malformed(e.message))
 }
 
 fn parse_version(id: &str) -> Result<u32, PolicyError> {
