@@ -1,5 +1,10 @@
 //! What test authors import to run iot-emulator: [`Emulator`] in-process, or
-//! [`EmulatorProcess`], the built binary as a child process read up to its ready line.
+//! [`EmulatorProcess`], the built binary as a child process read up to its ready line;
+//! and [`Redactor`] for snapshots whose ids are redacted by reference.
+
+mod redact;
+
+pub use redact::Redactor;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

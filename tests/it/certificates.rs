@@ -7,6 +7,36 @@ use x509_parser::pem::parse_x509_pem;
 
 use crate::support::{http, iot_client};
 
+/// `openssl verify` accepts the certificate against the root CA, and the private
+/// key's public half is the certificate's.
+fn openssl_verifies(ca_pem: &[u8], cert_pem: &str, key_pem: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) =
+        (dir.path().join("ca.pem"), dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&ca, ca_pem).unwrap();
+    std::fs::write(&cert, cert_pem).unwrap();
+    std::fs::write(&key, key_pem).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl is installed");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let verified = run(&["verify".as_ref(), "-CAfile".as_ref(), ca.as_os_str(), cert.as_os_str()]);
+    assert_eq!(verified.trim(), format!("{}: OK", cert.display()));
+    let from_cert = run(&[
+        "x509".as_ref(),
+        "-noout".as_ref(),
+        "-pubkey".as_ref(),
+        "-in".as_ref(),
+        cert.as_os_str(),
+    ]);
+    let from_key = run(&["pkey".as_ref(), "-pubout".as_ref(), "-in".as_ref(), key.as_os_str()]);
+    assert_eq!(from_cert, from_key);
+}
+
 #[tokio::test]
 async fn keys_and_certificate_chain_to_the_root_ca_and_follow_the_status_rules() {
     let emu = EmulatorProcess::spawn(&["--http-port", "0"], &[]).unwrap();
@@ -37,6 +67,8 @@ async fn keys_and_certificate_chain_to_the_root_ca_and_follow_the_status_rules()
         cert.subject().iter_common_name().next().unwrap().as_str().unwrap(),
         "AWS IoT Certificate"
     );
+
+    openssl_verifies(&ca_pem, created.certificate_pem().unwrap(), keys.private_key().unwrap());
 
     let d = iot.describe_certificate().certificate_id(&id).send().await.unwrap();
     let d = d.certificate_description().unwrap();
@@ -111,6 +143,12 @@ async fn certificates_from_csrs_and_listing_by_date() {
     let (_, pem) = parse_x509_pem(a.certificate_pem().unwrap().as_bytes()).unwrap();
     let cert = pem.parse_x509().unwrap();
     assert_eq!(cert.subject().iter_common_name().next().unwrap().as_str().unwrap(), "device-7");
+    use rcgen::PublicKeyData as _;
+    assert_eq!(
+        cert.public_key().raw,
+        key.subject_public_key_info(),
+        "the certificate carries the CSR's key"
+    );
 
     let bad = iot
         .create_certificate_from_csr()

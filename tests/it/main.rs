@@ -7,6 +7,7 @@ mod certificates;
 mod edge;
 mod operator;
 mod policies;
+mod snapshots;
 mod support;
 mod thing_groups;
 mod thing_types;

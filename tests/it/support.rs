@@ -69,11 +69,26 @@ pub fn sigv4(access_key: &str, region: &str, service: &str) -> String {
 
 /// One HTTP request to `base` + `path`.
 pub async fn http(method: Method, base: &str, path: &str, auth: Option<&str>, body: &str) -> Reply {
+    http_with(method, base, path, auth, &[], body).await
+}
+
+/// One HTTP request with extra headers.
+pub async fn http_with(
+    method: Method,
+    base: &str,
+    path: &str,
+    auth: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).build_http();
     let mut req = Request::builder().method(method).uri(format!("{base}{path}"));
     if let Some(a) = auth {
         req = req.header("authorization", a);
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
     }
     if !body.is_empty() {
         req = req.header("content-type", "application/json");
