@@ -83,14 +83,14 @@ async fn registry_and_security_walkthrough() {
     let cert_id = cert["body"]["certificateId"].as_str().unwrap().to_owned();
     let cert_arn = cert["body"]["certificateArn"].as_str().unwrap().to_owned();
     step!(GET, format!("/certificates/{cert_id}"));
-    step!(PUT, "/things/bulb-1/principals".to_string());
+    step!(PUT, "/things/bulb-1/principals");
     step!(
         PUT,
-        "/things/bulb-1/principals".to_string(),
+        "/things/bulb-1/principals",
         [("x-amzn-principal", cert_arn.as_str())],
         Value::Null
     );
-    step!(GET, "/things/bulb-1/principals".to_string());
+    step!(GET, "/things/bulb-1/principals");
     step!(
         POST,
         "/policies/bulb-policy",
