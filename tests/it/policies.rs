@@ -179,3 +179,32 @@ async fn malformed_documents_are_refused() {
         assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(400));
     }
 }
+
+#[tokio::test]
+async fn list_policies_pages_both_ways() {
+    let emu = EmulatorProcess::spawn(&["--http-port", "0"], &[]).unwrap();
+    let iot = iot_client(&emu.http_url(), "123456789012", "us-east-1");
+    for p in ["c", "a", "b"] {
+        iot.create_policy().policy_name(p).policy_document(ALLOW_CONNECT).send().await.unwrap();
+    }
+    for (ascending, expected) in [(true, ["a", "b", "c"]), (false, ["c", "b", "a"])] {
+        let mut seen = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = iot
+                .list_policies()
+                .page_size(2)
+                .ascending_order(ascending)
+                .set_marker(marker)
+                .send()
+                .await
+                .unwrap();
+            seen.extend(page.policies().iter().filter_map(|p| p.policy_name().map(str::to_owned)));
+            marker = page.next_marker().map(str::to_owned);
+            if marker.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen, expected);
+    }
+}

@@ -84,12 +84,7 @@ async fn registry_and_security_walkthrough() {
     let cert_arn = cert["body"]["certificateArn"].as_str().unwrap().to_owned();
     step!(GET, format!("/certificates/{cert_id}"));
     step!(PUT, "/things/bulb-1/principals");
-    step!(
-        PUT,
-        "/things/bulb-1/principals",
-        [("x-amzn-principal", cert_arn.as_str())],
-        Value::Null
-    );
+    step!(PUT, "/things/bulb-1/principals", [("x-amzn-principal", cert_arn.as_str())], Value::Null);
     step!(GET, "/things/bulb-1/principals");
     step!(
         POST,

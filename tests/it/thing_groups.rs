@@ -158,3 +158,97 @@ async fn the_guides_group_walkthrough() {
         iot.list_thing_groups_for_thing().thing_name("MyLightBulb").send().await.unwrap();
     assert!(for_thing.thing_groups().is_empty(), "memberships go with the group");
 }
+
+#[tokio::test]
+async fn membership_changes_and_tags_of_groups() {
+    let emu = EmulatorProcess::spawn(&["--http-port", "0"], &[]).unwrap();
+    let iot = iot_client(&emu.http_url(), "123456789012", "us-west-2");
+    for g in ["a", "b"] {
+        iot.create_thing_group().thing_group_name(g).send().await.unwrap();
+    }
+    iot.create_thing_group()
+        .thing_group_name("a-child")
+        .parent_group_name("a")
+        .send()
+        .await
+        .unwrap();
+    iot.create_thing().thing_name("t").send().await.unwrap();
+    let groups_of_t = || async {
+        let out = iot.list_thing_groups_for_thing().thing_name("t").send().await.unwrap();
+        out.thing_groups()
+            .iter()
+            .filter_map(|g| g.group_name().map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+
+    iot.update_thing_groups_for_thing()
+        .thing_name("t")
+        .thing_groups_to_add("a-child")
+        .thing_groups_to_add("b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups_of_t().await, ["a-child", "b"]);
+    // A move inside one hierarchy, in one call: removals go first.
+    iot.update_thing_groups_for_thing()
+        .thing_name("t")
+        .thing_groups_to_remove("a-child")
+        .thing_groups_to_add("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups_of_t().await, ["a", "b"]);
+    let missing = iot
+        .update_thing_groups_for_thing()
+        .thing_name("t")
+        .thing_groups_to_add("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Some("ResourceNotFoundException"));
+    assert_eq!(groups_of_t().await, ["a", "b"], "a refused update changes nothing");
+    iot.remove_thing_from_thing_group().thing_name("t").thing_group_name("a").send().await.unwrap();
+    iot.remove_thing_from_thing_group()
+        .thing_name("t")
+        .thing_group_name("a")
+        .send()
+        .await
+        .expect("removing twice is fine");
+    assert_eq!(groups_of_t().await, ["b"]);
+    let no_thing = iot
+        .remove_thing_from_thing_group()
+        .thing_name("ghost")
+        .thing_group_name("b")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(no_thing.code(), Some("ResourceNotFoundException"));
+
+    let arn = "arn:aws:iot:us-west-2:123456789012:thinggroup/b";
+    let tag =
+        |k: &str, v: &str| aws_sdk_iot::types::Tag::builder().key(k).value(v).build().unwrap();
+    iot.tag_resource()
+        .resource_arn(arn)
+        .tags(tag("env", "test"))
+        .tags(tag("team", "x"))
+        .send()
+        .await
+        .unwrap();
+    iot.untag_resource().resource_arn(arn).tag_keys("team").send().await.unwrap();
+    let tags = iot.list_tags_for_resource().resource_arn(arn).send().await.unwrap();
+    assert_eq!(
+        tags.tags().iter().map(|t| (t.key(), t.value())).collect::<Vec<_>>(),
+        [("env", Some("test"))]
+    );
+    let unknown = iot
+        .tag_resource()
+        .resource_arn("arn:aws:iot:us-west-2:123456789012:thinggroup/zz")
+        .tags(tag("k", "v"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Some("ResourceNotFoundException"));
+    let bad_key =
+        iot.tag_resource().resource_arn(arn).tags(tag("bad key!", "v")).send().await.unwrap_err();
+    assert_eq!(bad_key.code(), Some("InvalidRequestException"));
+}
