@@ -508,6 +508,18 @@ mod tests {
     }
 
     #[test]
+    fn a_group_has_at_most_a_hundred_direct_children() {
+        let f = Fixture::new();
+        f.group("p", None);
+        for i in 0..MAX_DIRECT_CHILDREN {
+            f.group(&format!("c{i}"), Some("p"));
+        }
+        let extra = f.groups().create(&scope(), "c-extra", Some("p"), GroupProperties::default(), &BTreeMap::new());
+        assert!(matches!(extra, Err(RegistryError::Invalid(ref m)) if m.contains("100")), "{extra:?}");
+        f.group("grandchild", Some("c0"));
+    }
+
+    #[test]
     fn a_parent_is_fixed_at_creation() {
         let f = Fixture::new();
         f.group("a", None);
