@@ -91,11 +91,16 @@ impl Redactor {
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.redact_under(key, v)).collect())
             }
-            Value::Object(map) => Value::Object(
-                map.iter()
+            Value::Object(map) => {
+                // Keys in sorted order, whether or not serde_json preserves insertion
+                // order in this build (feature unification decides that).
+                let mut entries: Vec<(String, Value)> = map
+                    .iter()
                     .map(|(k, v)| (self.redact_text(k), self.redact_under(Some(k), v)))
-                    .collect(),
-            ),
+                    .collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(entries.into_iter().collect())
+            }
             other => other.clone(),
         }
     }

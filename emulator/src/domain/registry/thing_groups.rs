@@ -514,8 +514,17 @@ mod tests {
         for i in 0..MAX_DIRECT_CHILDREN {
             f.group(&format!("c{i}"), Some("p"));
         }
-        let extra = f.groups().create(&scope(), "c-extra", Some("p"), GroupProperties::default(), &BTreeMap::new());
-        assert!(matches!(extra, Err(RegistryError::Invalid(ref m)) if m.contains("100")), "{extra:?}");
+        let extra = f.groups().create(
+            &scope(),
+            "c-extra",
+            Some("p"),
+            GroupProperties::default(),
+            &BTreeMap::new(),
+        );
+        assert!(
+            matches!(extra, Err(RegistryError::Invalid(ref m)) if m.contains("100")),
+            "{extra:?}"
+        );
         f.group("grandchild", Some("c0"));
     }
 
