@@ -178,4 +178,9 @@ pub trait BrokerHooks: Send + Sync + 'static {
     /// Every message the broker accepted, from clients or internal publishers,
     /// after authorization and before delivery (the bus: shadows, rules, tap).
     fn on_message(&self, message: &Message);
+    /// One delivery of `message` to the client `client_id` (after Receive was
+    /// allowed), for the test tap's record of who received what.
+    fn on_delivery(&self, message: &Message, client_id: &str) {
+        let _ = (message, client_id);
+    }
 }

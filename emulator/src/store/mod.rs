@@ -13,6 +13,7 @@ mod thing_types;
 mod things;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags};
@@ -38,6 +39,9 @@ pub const DB_FILE: &str = "iot-emulator.sqlite";
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
+    /// Counts committed writes, so caches of stored state (a connection's policies)
+    /// know when to reload.
+    generation: AtomicU64,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -78,7 +82,12 @@ impl SqliteStore {
     fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<SqliteStore, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(store_err)?;
         migrate(&mut conn)?;
-        Ok(SqliteStore { conn: Mutex::new(conn), path })
+        Ok(SqliteStore { conn: Mutex::new(conn), path, generation: AtomicU64::new(0) })
+    }
+
+    /// Changes whenever a write commits (or the store is reset).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The database file, when the store is persistent.
@@ -122,6 +131,7 @@ impl Store for SqliteStore {
         let tx = conn.transaction().map_err(store_err)?;
         let out = f(&SqlTx(&tx))?;
         tx.commit().map_err(store_err)?;
+        self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(out)
     }
 
@@ -140,7 +150,9 @@ impl Store for SqliteStore {
         for table in tables.iter().filter(|t| !KEPT_ON_RESET.contains(&t.as_str())) {
             tx.execute(&format!("DELETE FROM \"{table}\""), []).map_err(store_err)?;
         }
-        tx.commit().map_err(store_err)
+        tx.commit().map_err(store_err)?;
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(())
     }
 }
 

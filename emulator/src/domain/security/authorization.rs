@@ -160,61 +160,76 @@ pub fn effective_policies(
     })
 }
 
-/// TestAuthorization: evaluates each `authInfo` against the policies in force.
-pub fn test_authorization(
-    store: &impl Store,
+/// What a principal connecting as `client_id` has in force: the default documents of
+/// its policies (its own, plus those of the thing named by the client id and that
+/// thing's groups, when the principal is attached to that thing), and the evaluation
+/// context (client id, certificate, thing).
+pub fn policies_in_force(
+    tx: &dyn Tx,
     scope: &Scope,
-    q: &AuthQuery,
-) -> Result<Vec<AuthResult>, PolicyError> {
-    let (names, ctx) = store.read(|tx| {
-        let mut names = Vec::new();
-        let mut ctx = AuthContext {
-            client_id: q.client_id.clone(),
-            principal: q.principal.clone(),
-            ..AuthContext::default()
+    principal: Option<&str>,
+    client_id: Option<&str>,
+) -> Result<(Vec<(String, String)>, AuthContext), PolicyError> {
+    let mut names = Vec::new();
+    let mut ctx = AuthContext {
+        client_id: client_id.map(str::to_owned),
+        principal: principal.map(str::to_owned),
+        ..AuthContext::default()
+    };
+    if let Some(p) = principal {
+        push_unique(&mut names, principal_policies(tx, scope, p)?);
+        ctx.certificate = certificate_context(tx, scope, p)?;
+    }
+    if let Some(thing) = client_id.map(|c| tx.thing(scope, c)).transpose()?.flatten() {
+        let attached = match principal {
+            Some(p) => tx.thing_principals(scope, &thing.name)?.iter().any(|x| x == p),
+            None => false,
         };
-        if let Some(p) = &q.principal {
-            push_unique(&mut names, principal_policies(tx, scope, p)?);
-            ctx.certificate = certificate_context(tx, scope, p)?;
+        if attached {
+            push_unique(&mut names, group_policies(tx, scope, &thing.name)?);
         }
-        if let Some(thing) =
-            q.client_id.as_deref().map(|c| tx.thing(scope, c)).transpose()?.flatten()
-        {
-            let attached = match &q.principal {
-                Some(p) => tx.thing_principals(scope, &thing.name)?.iter().any(|x| x == p),
-                None => false,
-            };
-            if attached {
-                push_unique(&mut names, group_policies(tx, scope, &thing.name)?);
-            }
-            ctx.thing = Some(ThingContext {
-                name: thing.name,
-                type_name: thing.type_name,
-                attributes: thing.attributes.into_iter().collect(),
-                is_attached: attached,
-            });
-        }
+        ctx.thing = Some(ThingContext {
+            name: thing.name,
+            type_name: thing.type_name,
+            attributes: thing.attributes.into_iter().collect(),
+            is_attached: attached,
+        });
+    }
+    let documents = names
+        .into_iter()
+        .map(|n| Ok::<_, PolicyError>((n.clone(), default_version(tx, scope, &n)?.document)))
+        .collect::<Result<_, _>>()?;
+    Ok((documents, ctx))
+}
+
+/// Parses stored documents for the engine (they were validated when stored).
+pub fn parse_documents(documents: Vec<(String, String)>) -> Result<Vec<(String, PolicyDocument)>, PolicyError> {
+    documents
+        .into_iter()
+        .map(|(n, text)| {
+            let doc = PolicyDocument::parse(&text).map_err(|e| PolicyError::Malformed(e.message))?;
+            Ok((n, doc))
+        })
+        .collect()
+}
+
+/// TestAuthorization: evaluates each `authInfo` against the policies in force.
+pub fn test_authorization(store: &impl Store, scope: &Scope, q: &AuthQuery) -> Result<Vec<AuthResult>, PolicyError> {
+    let (names, ctx) = store.read(|tx| {
+        let (mut documents, ctx) = policies_in_force(tx, scope, q.principal.as_deref(), q.client_id.as_deref())?;
         for add in &q.policies_to_add {
+            if documents.iter().any(|(n, _)| n == add) {
+                continue;
+            }
             if tx.policy(scope, add)?.is_none() {
                 return Err(PolicyError::from(policy_not_found(add)));
             }
+            documents.push((add.clone(), default_version(tx, scope, add)?.document));
         }
-        push_unique(&mut names, q.policies_to_add.clone());
-        names.retain(|n| !q.policies_to_skip.contains(n));
-        let documents: Vec<(String, String)> = names
-            .into_iter()
-            .map(|n| Ok::<_, PolicyError>((n.clone(), default_version(tx, scope, &n)?.document)))
-            .collect::<Result<_, _>>()?;
+        documents.retain(|(n, _)| !q.policies_to_skip.contains(n));
         Ok::<_, PolicyError>((documents, ctx))
     })?;
-    let parsed: Vec<(String, PolicyDocument)> = names
-        .into_iter()
-        .map(|(n, text)| {
-            let doc =
-                PolicyDocument::parse(&text).map_err(|e| PolicyError::Malformed(e.message))?;
-            Ok((n, doc))
-        })
-        .collect::<Result<_, PolicyError>>()?;
+    let parsed = parse_documents(names)?;
     let named: Vec<NamedPolicy<'_>> =
         parsed.iter().map(|(n, d)| NamedPolicy { name: n, document: d }).collect();
     q.auth_infos
