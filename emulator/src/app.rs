@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::api::Routes;
+use crate::broker::hooks::{Message, Publisher};
+use crate::bus::Bus;
 use crate::config::Config;
 use crate::domain::pki::{CaMaterial, ServerIdentity};
 use crate::domain::{Clock, IdGen};
@@ -19,6 +21,10 @@ pub struct App {
     /// The certificate the TLS listeners present, signed by `ca`.
     pub server_identity: ServerIdentity,
     pub routes: Routes,
+    /// Where every accepted message goes: services and the test tap.
+    pub bus: Bus,
+    /// The broker, for internal publishes; set once it runs.
+    publisher: OnceLock<Arc<dyn Publisher>>,
     endpoints: OnceLock<BTreeMap<String, String>>,
 }
 
@@ -48,8 +54,25 @@ impl App {
             ca,
             server_identity,
             routes: Routes::new(),
+            bus: Bus::default(),
+            publisher: OnceLock::new(),
             endpoints: OnceLock::new(),
         }
+    }
+
+    /// Publishes into the broker; `false` when no broker runs.
+    pub fn publish(&self, message: Message) -> bool {
+        match self.publisher.get() {
+            Some(p) => {
+                p.publish(message);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn set_publisher(&self, publisher: Arc<dyn Publisher>) {
+        let _ = self.publisher.set(publisher);
     }
 
     /// Listener name → bound `host:port`, once every listener is bound.

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod broker;
+pub mod bus;
 pub mod config;
 pub mod domain;
 pub mod server;

@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
+use crate::broker::runtime::BrokerRuntime;
 use crate::config::Config;
 use crate::domain::pki::{ensure_root_ca, issue_server_identity, server_names};
 use crate::domain::{Clock, IdGen, RandomIds, SystemClock};
@@ -22,6 +23,7 @@ use crate::store::SqliteStore;
 pub struct Emulator {
     app: Arc<App>,
     http_addr: SocketAddr,
+    broker: Option<BrokerRuntime>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -59,7 +61,10 @@ impl EmulatorBuilder {
             .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
         let http_addr = http.local_addr()?;
         let app = Arc::new(App::new(config, store, self.clock, self.ids, ca, server_identity));
-        app.set_endpoints(BTreeMap::from([("http".to_owned(), http_addr.to_string())]));
+        let broker = BrokerRuntime::start(&app).await?;
+        let mut endpoints = BTreeMap::from([("http".to_owned(), http_addr.to_string())]);
+        endpoints.extend(broker.endpoints.clone());
+        app.set_endpoints(endpoints);
         let (stop, stopped) = oneshot::channel::<()>();
         let router = crate::api::router(app.clone());
         let task = tokio::spawn(async move {
@@ -74,8 +79,8 @@ impl EmulatorBuilder {
                 tracing::error!(error = %e, "HTTP listener failed");
             }
         });
-        tracing::info!(http = %http_addr, persistent = app.store.path().is_some(), "listening");
-        Ok(Emulator { app, http_addr, stop: Some(stop), task })
+        tracing::info!(endpoints = ?app.endpoints(), persistent = app.store.path().is_some(), "listening");
+        Ok(Emulator { app, http_addr, broker: Some(broker), stop: Some(stop), task })
     }
 }
 
@@ -94,7 +99,7 @@ impl Emulator {
         self.app.endpoints()
     }
 
-    /// The `ready` line's JSON: `{"http":"127.0.0.1:4566"}`.
+    /// The `ready` line's JSON: `{"http":"127.0.0.1:4566","mqtt":...,"mqtts":...}`.
     pub fn endpoints_json(&self) -> String {
         serde_json::to_string(&self.endpoints()).unwrap_or_default()
     }
@@ -118,8 +123,17 @@ impl Emulator {
         &self.app
     }
 
-    /// Stops accepting, finishes requests in flight, and closes the store.
+    /// The broker, for in-process tests and the APIs that reach into it.
+    pub fn broker(&self) -> Option<&Arc<crate::broker::Broker>> {
+        self.broker.as_ref().map(|b| &b.broker)
+    }
+
+    /// Stops accepting, closes MQTT connections, finishes HTTP requests in flight,
+    /// and closes the store.
     pub async fn shutdown(mut self) {
+        if let Some(broker) = self.broker.take() {
+            broker.shutdown().await;
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

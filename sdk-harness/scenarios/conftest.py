@@ -170,6 +170,12 @@ class Emulator:
                 self.http_url = "http://" + _url_host(self.endpoints["http"])
                 return
 
+    def ca_pem(self) -> bytes:
+        """The emulator's root CA (GET /_emulator/ca.pem), for TLS clients."""
+        import urllib.request
+        with urllib.request.urlopen(self.http_url + "/_emulator/ca.pem", timeout=10) as r:
+            return r.read()
+
     def stderr_text(self) -> str:
         try:
             self._stderr_file.flush()

@@ -60,8 +60,12 @@ impl EmulatorProcess {
                 cmd.env_remove(k);
             }
         }
-        // Quiet by default, so test output shows the tests; `env` may say otherwise.
+        // Quiet by default, so test output shows the tests, and every listener on a
+        // free port, so emulators run side by side; `env` and `args` may say otherwise.
         cmd.env("IOTEMU_LOG", "warn");
+        for port in ["IOTEMU_HTTP_PORT", "IOTEMU_MQTT_PORT", "IOTEMU_MQTTS_PORT"] {
+            cmd.env(port, "0");
+        }
         cmd.envs(env.iter().copied());
         let mut child = cmd.spawn().context("spawning iot-emulator")?;
         let stdout = child.stdout.take().context("stdout")?;

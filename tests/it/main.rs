@@ -2,9 +2,11 @@
 //! with aws-sdk-iot, and as the built binary.
 
 mod authorization;
+mod broker;
 mod ca_certificates;
 mod certificates;
 mod edge;
+mod mqtt;
 mod operator;
 mod policies;
 mod snapshots;

@@ -1,9 +1,20 @@
-//! The data plane (`iotdata`) and jobs data plane (`iot-jobs-data`): no operation
-//! is implemented yet, so each answers the generated 501 naming itself.
+//! The data plane (`iotdata`) and the jobs data plane (`iot-jobs-data`): each
+//! implemented operation delegates to its file; the rest answer the generated 501.
 
-use super::generated::{iot_data::IotDataApi, iot_jobs_data::IotJobsDataApi};
+use super::generated::iot_data::{IotDataApi, PublishInput, PublishOutput};
+use super::generated::iot_jobs_data::IotJobsDataApi;
+use super::publish;
+use super::wire::{ApiError, RequestContext};
 use crate::app::App;
 
-impl IotDataApi for App {}
+impl IotDataApi for App {
+    async fn publish(
+        &self,
+        ctx: &RequestContext,
+        input: PublishInput,
+    ) -> Result<PublishOutput, ApiError> {
+        publish::publish(self, ctx, input)
+    }
+}
 
 impl IotJobsDataApi for App {}

@@ -22,7 +22,7 @@ use crate::domain::Scope;
 /// shadows, 64 KB certificates) are all far below it.
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
-fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
+pub fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
     let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
     query
         .unwrap_or("")

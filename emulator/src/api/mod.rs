@@ -17,6 +17,7 @@ mod data;
 mod iot;
 mod paging;
 mod policies;
+mod publish;
 mod tags;
 mod thing_groups;
 mod thing_types;
@@ -88,6 +89,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/_emulator/health", get(inspection::health))
         .route("/_emulator/reset", post(inspection::reset))
         .route("/_emulator/ca.pem", get(inspection::ca_pem))
+        .route("/_emulator/messages", get(inspection::messages).delete(inspection::clear_messages))
         .fallback(edge::aws_request)
         .layer(middleware::from_fn_with_state(app.clone(), request_id))
         .with_state(app)

@@ -28,6 +28,18 @@ struct Cli {
     /// Port of the HTTP edge; 0 picks a free one [IOTEMU_HTTP_PORT; default 4566].
     #[arg(long, value_name = "PORT")]
     http_port: Option<u16>,
+    /// Port of MQTT over plain TCP; 0 picks a free one [IOTEMU_MQTT_PORT; default 1883].
+    #[arg(long, value_name = "PORT")]
+    mqtt_port: Option<u16>,
+    /// Port of MQTT over mutual TLS; 0 picks a free one [IOTEMU_MQTTS_PORT; default 8883].
+    #[arg(long, value_name = "PORT")]
+    mqtts_port: Option<u16>,
+    /// Certificate id plain-TCP MQTT clients act as; empty allows all [IOTEMU_TCP_PRINCIPAL].
+    #[arg(long, value_name = "CERT")]
+    tcp_principal: Option<String>,
+    /// Broker behaviour: current or 2018 (the guide's strict broker) [IOTEMU_COMPAT].
+    #[arg(long, value_name = "MODE")]
+    compat: Option<String>,
     /// Keep state in a SQLite file in DIR across restarts [IOTEMU_DATA_DIR; default: in memory].
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
@@ -65,6 +77,10 @@ fn main() -> Result<()> {
         bind: cli.bind,
         hostname: cli.hostname,
         http_port: cli.http_port,
+        mqtt_port: cli.mqtt_port,
+        mqtts_port: cli.mqtts_port,
+        tcp_principal: cli.tcp_principal,
+        compat: cli.compat,
         data_dir: cli.data_dir,
         account_id: cli.account_id,
         region: cli.region,

@@ -164,15 +164,29 @@ pub enum ClientEvent {
         /// Whether the client had sent DISCONNECT.
         client_initiated: bool,
     },
-    Subscribed { scope: Scope, client_id: String, principal: String, filters: Vec<String> },
-    Unsubscribed { scope: Scope, client_id: String, principal: String, filters: Vec<String> },
+    Subscribed {
+        scope: Scope,
+        client_id: String,
+        principal: String,
+        filters: Vec<String>,
+    },
+    Unsubscribed {
+        scope: Scope,
+        client_id: String,
+        principal: String,
+        filters: Vec<String>,
+    },
 }
 
 /// What the emulator plugs into the core.
 pub trait BrokerHooks: Send + Sync + 'static {
     /// Authenticates the peer and checks `iot:Connect`; on success the returned
     /// authorization stays with the connection.
-    fn authenticate(&self, peer: &Peer, connect: &ConnectRequest) -> Result<Arc<dyn ClientAuth>, ConnectRefusal>;
+    fn authenticate(
+        &self,
+        peer: &Peer,
+        connect: &ConnectRequest,
+    ) -> Result<Arc<dyn ClientAuth>, ConnectRefusal>;
     /// A lifecycle event (called after the CONNACK, SUBACK, ... went out).
     fn on_event(&self, event: ClientEvent);
     /// Every message the broker accepted, from clients or internal publishers,
@@ -183,4 +197,10 @@ pub trait BrokerHooks: Send + Sync + 'static {
     fn on_delivery(&self, message: &Message, client_id: &str) {
         let _ = (message, client_id);
     }
+}
+
+/// Anything that takes internal publishes into the broker (HTTP Publish, lifecycle
+/// events, shadow responses): delivered to subscribers, retained, and on the bus.
+pub trait Publisher: Send + Sync {
+    fn publish(&self, message: Message);
 }

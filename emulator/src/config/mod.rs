@@ -15,6 +15,10 @@ pub struct Config {
     pub bind: String,
     pub hostname: String,
     pub http_port: u16,
+    pub mqtt_port: u16,
+    pub mqtts_port: u16,
+    pub tcp_principal: String,
+    pub compat: String,
     pub data_dir: String,
     pub account_id: String,
     pub region: String,
@@ -34,6 +38,10 @@ pub struct Overrides {
     pub bind: Option<String>,
     pub hostname: Option<String>,
     pub http_port: Option<u16>,
+    pub mqtt_port: Option<u16>,
+    pub mqtts_port: Option<u16>,
+    pub tcp_principal: Option<String>,
+    pub compat: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub account_id: Option<String>,
     pub region: Option<String>,
@@ -44,7 +52,7 @@ pub struct Overrides {
 impl Config {
     /// A configuration for tests: every port picked by the OS, state in memory.
     pub fn ephemeral() -> Config {
-        Config { http_port: 0, ..Config::default() }
+        Config { http_port: 0, mqtt_port: 0, mqtts_port: 0, ..Config::default() }
     }
 
     /// The delay before a deprecated thing type may be deleted, in milliseconds.
@@ -93,6 +101,15 @@ impl Config {
         text("IOTEMU_ACCOUNT_ID", &mut self.account_id);
         text("IOTEMU_REGION", &mut self.region);
         text("IOTEMU_LOG", &mut self.log);
+        text("IOTEMU_TCP_PRINCIPAL", &mut self.tcp_principal);
+        text("IOTEMU_COMPAT", &mut self.compat);
+        for (name, slot) in
+            [("IOTEMU_MQTT_PORT", &mut self.mqtt_port), ("IOTEMU_MQTTS_PORT", &mut self.mqtts_port)]
+        {
+            if let Some(v) = env(name) {
+                *slot = v.parse().with_context(|| format!("{name}={v} is not a port"))?;
+            }
+        }
         if let Some(v) = env("IOTEMU_HTTP_PORT") {
             self.http_port =
                 v.parse().with_context(|| format!("IOTEMU_HTTP_PORT={v} is not a port"))?;
@@ -116,6 +133,14 @@ impl Config {
         set(&mut self.account_id, &flags.account_id);
         set(&mut self.region, &flags.region);
         set(&mut self.log, &flags.log);
+        set(&mut self.tcp_principal, &flags.tcp_principal);
+        set(&mut self.compat, &flags.compat);
+        if let Some(p) = flags.mqtt_port {
+            self.mqtt_port = p;
+        }
+        if let Some(p) = flags.mqtts_port {
+            self.mqtts_port = p;
+        }
         if let Some(p) = flags.http_port {
             self.http_port = p;
         }
@@ -133,6 +158,9 @@ impl Config {
         }
         if self.region.is_empty() {
             bail!("region must not be empty");
+        }
+        if !["current", "2018"].contains(&self.compat.as_str()) {
+            bail!("compat must be \"current\" or \"2018\", not {:?}", self.compat);
         }
         Ok(())
     }

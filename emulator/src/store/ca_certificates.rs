@@ -130,6 +130,21 @@ impl CaCertificateRecords for SqlTx<'_> {
         rows.collect::<Result<_, _>>().map_err(store_err)
     }
 
+    fn ca_certificates_in_region(
+        &self,
+        region: &str,
+    ) -> Result<Vec<(String, CaCertificate)>, StoreError> {
+        let mut stmt = self
+            .0
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS}, account FROM ca_certificates WHERE region = ?1 ORDER BY account, created_at, id"
+            ))
+            .map_err(store_err)?;
+        let rows =
+            stmt.query_map(params![region], |r| Ok((r.get(14)?, ca_row(r)?))).map_err(store_err)?;
+        rows.collect::<Result<_, _>>().map_err(store_err)
+    }
+
     fn registration_code(&self, scope: &Scope) -> Result<Option<String>, StoreError> {
         self.0
             .prepare_cached(

@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot-data` (signing name `iotdata`), from botocore botocore==1.44.8:
-//! 11 operations, 0 with typed bindings.
+//! 11 operations, 1 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -14,6 +14,9 @@ use crate::api::wire::{
     ApiError, Blob, Constraint, FromRequest, IntoReply, ModeledError, Pattern, RawRequest,
     RawResponse, RequestContext, RouteSpec, Timestamp, Validation,
 };
+
+static CONSTRAINTS_0: &[Constraint] = &[Constraint::OneOf(&["UNSPECIFIED_BYTES", "UTF8_DATA"])];
+static CONSTRAINTS_1: &[Constraint] = &[Constraint::MaxValue(1.0), Constraint::MinValue(0.0)];
 
 /// Every operation of the service, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,7 +124,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/topics/{topic}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "SendDirectMessage",
@@ -191,6 +194,72 @@ impl ModeledError for ErrorCode {
             ErrorCode::UnauthorizedException => 401,
             ErrorCode::UnsupportedDocumentEncodingException => 415,
         }
+    }
+}
+
+/// The decoded request of `Publish` (`POST /topics/{topic}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublishInput {
+    pub content_type: Option<String>,
+    pub correlation_data: Option<String>,
+    pub message_expiry: Option<i64>,
+    pub payload: Option<Blob>,
+    pub payload_format_indicator: Option<String>,
+    pub qos: Option<i32>,
+    pub response_topic: Option<String>,
+    pub retain: Option<bool>,
+    pub topic: String,
+    pub user_properties: Option<String>,
+}
+
+impl FromRequest for PublishInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let content_type: Option<String> = req.query::<String>("contentType")?;
+        let correlation_data: Option<String> =
+            req.header::<String>("x-amz-mqtt5-correlation-data")?;
+        let message_expiry: Option<i64> = req.query::<i64>("messageExpiry")?;
+        let payload: Option<Blob> = req.payload_blob();
+        let payload_format_indicator: Option<String> =
+            req.header::<String>("x-amz-mqtt5-payload-format-indicator")?;
+        let qos: Option<i32> = req.query::<i32>("qos")?;
+        let response_topic: Option<String> = req.query::<String>("responseTopic")?;
+        let retain: Option<bool> = req.query::<bool>("retain")?;
+        let topic: Option<String> = req.label::<String>("topic")?;
+        let user_properties: Option<String> =
+            req.header::<String>("x-amz-mqtt5-user-properties")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &payload_format_indicator {
+            v.string("payloadFormatIndicator", x, CONSTRAINTS_0);
+        }
+        if let Some(x) = &qos {
+            v.number("qos", *x as f64, CONSTRAINTS_1);
+        }
+        v.required("topic", topic.is_some());
+        validation.finish()?;
+        Ok(Self {
+            content_type,
+            correlation_data,
+            message_expiry,
+            payload,
+            payload_format_indicator,
+            qos,
+            response_topic,
+            retain,
+            topic: topic.unwrap_or_default(),
+            user_properties,
+        })
+    }
+}
+
+/// The response of `Publish`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PublishOutput {}
+
+impl IntoReply for PublishOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
     }
 }
 
@@ -277,13 +346,13 @@ pub trait IotDataApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListSubscriptions")) }
     }
 
-    /// `Publish` (no typed bindings yet).
+    /// `Publish`.
     fn publish(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: PublishInput,
+    ) -> impl Future<Output = Result<PublishOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("Publish")) }
     }
 
@@ -324,7 +393,10 @@ pub async fn dispatch<A: IotDataApi>(
         Operation::ListNamedShadowsForThing => api.list_named_shadows_for_thing(ctx, req).await,
         Operation::ListRetainedMessages => api.list_retained_messages(ctx, req).await,
         Operation::ListSubscriptions => api.list_subscriptions(ctx, req).await,
-        Operation::Publish => api.publish(ctx, req).await,
+        Operation::Publish => {
+            let input = PublishInput::from_request(&req)?;
+            Ok(api.publish(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::SendDirectMessage => api.send_direct_message(ctx, req).await,
         Operation::UpdateThingShadow => api.update_thing_shadow(ctx, req).await,
     }

@@ -203,20 +203,28 @@ pub fn policies_in_force(
 }
 
 /// Parses stored documents for the engine (they were validated when stored).
-pub fn parse_documents(documents: Vec<(String, String)>) -> Result<Vec<(String, PolicyDocument)>, PolicyError> {
+pub fn parse_documents(
+    documents: Vec<(String, String)>,
+) -> Result<Vec<(String, PolicyDocument)>, PolicyError> {
     documents
         .into_iter()
         .map(|(n, text)| {
-            let doc = PolicyDocument::parse(&text).map_err(|e| PolicyError::Malformed(e.message))?;
+            let doc =
+                PolicyDocument::parse(&text).map_err(|e| PolicyError::Malformed(e.message))?;
             Ok((n, doc))
         })
         .collect()
 }
 
 /// TestAuthorization: evaluates each `authInfo` against the policies in force.
-pub fn test_authorization(store: &impl Store, scope: &Scope, q: &AuthQuery) -> Result<Vec<AuthResult>, PolicyError> {
+pub fn test_authorization(
+    store: &impl Store,
+    scope: &Scope,
+    q: &AuthQuery,
+) -> Result<Vec<AuthResult>, PolicyError> {
     let (names, ctx) = store.read(|tx| {
-        let (mut documents, ctx) = policies_in_force(tx, scope, q.principal.as_deref(), q.client_id.as_deref())?;
+        let (mut documents, ctx) =
+            policies_in_force(tx, scope, q.principal.as_deref(), q.client_id.as_deref())?;
         for add in &q.policies_to_add {
             if documents.iter().any(|(n, _)| n == add) {
                 continue;

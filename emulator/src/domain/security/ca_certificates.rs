@@ -54,6 +54,12 @@ pub trait CaCertificateRecords {
     fn delete_ca_certificate(&self, scope: &Scope, id: &str) -> Result<(), StoreError>;
     /// Every CA certificate of the scope, by creation date then id.
     fn ca_certificates(&self, scope: &Scope) -> Result<Vec<CaCertificate>, StoreError>;
+    /// The CA certificates of every account in `region`, with their accounts (for
+    /// just-in-time registration, where the device's account is not known yet).
+    fn ca_certificates_in_region(
+        &self,
+        region: &str,
+    ) -> Result<Vec<(String, CaCertificate)>, StoreError>;
     fn registration_code(&self, scope: &Scope) -> Result<Option<String>, StoreError>;
     fn put_registration_code(&self, scope: &Scope, code: Option<&str>) -> Result<(), StoreError>;
 }
@@ -366,4 +372,73 @@ impl<S: Store> CaCertificates<'_, S> {
     pub fn check_exists(&self, scope: &Scope, id: &str) -> Result<(), CertificateError> {
         self.store.read(|tx| get_ca(tx, scope, id).map(drop))
     }
+}
+
+/// A device certificate registered just in time (JITR), or found still pending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingActivation {
+    pub scope: Scope,
+    pub certificate: Certificate,
+    pub ca_id: String,
+    /// True when this connection registered it (false: it was already pending).
+    pub newly_registered: bool,
+}
+
+/// Just-in-time registration (guide L4144-4186): a device presenting a certificate
+/// that is not registered, signed by a registered ACTIVE CA with auto-registration
+/// enabled, gets it registered as PENDING_ACTIVATION (and is still refused, since
+/// only ACTIVE certificates connect). `None` when no such CA signed it.
+pub fn just_in_time_register(
+    store: &impl Store,
+    clock: &dyn Clock,
+    ids: &dyn IdGen,
+    region: &str,
+    leaf_der: &[u8],
+) -> Result<Option<PendingActivation>, CertificateError> {
+    let cert = x509::parse_certificate_der(leaf_der)?;
+    store.write(|tx| {
+        for (account, ca) in tx.ca_certificates_in_region(region)? {
+            if !ca.active || !ca.auto_registration || ca.subject_der != cert.issuer_der {
+                continue;
+            }
+            let parsed = x509::parse_certificate_pem(&ca.pem)?;
+            if !x509::verify_signed_by(&cert, &parsed) {
+                continue;
+            }
+            let scope = Scope::new(account, region);
+            if let Some(existing) = tx.certificate(&scope, &cert.id)? {
+                return Ok(Some(PendingActivation {
+                    scope,
+                    certificate: existing,
+                    ca_id: ca.id,
+                    newly_registered: false,
+                }));
+            }
+            let now = clock.now_millis();
+            let record = Certificate {
+                id: cert.id.clone(),
+                pem: cert.to_pem(),
+                ca_id: Some(ca.id.clone()),
+                status: CertificateStatus::PendingActivation,
+                mode: CertificateMode::Default,
+                owner: scope.account.clone(),
+                previous_owner: None,
+                created_at: now,
+                modified_at: now,
+                customer_version: 1,
+                generation_id: ids.uuid(),
+                not_before: cert.not_before,
+                not_after: cert.not_after,
+                transfer: None,
+            };
+            tx.put_certificate(&scope, &record)?;
+            return Ok(Some(PendingActivation {
+                scope,
+                certificate: record,
+                ca_id: ca.id,
+                newly_registered: true,
+            }));
+        }
+        Ok(None)
+    })
 }

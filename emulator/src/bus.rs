@@ -1,0 +1,198 @@
+//! The internal bus: every message the broker accepts (from MQTT clients, HTTP
+//! Publish or the emulator itself) passes here on its way to the services that
+//! consume it (shadows, jobs and rules join as they are built) and to the test tap,
+//! which records what was published and what was delivered to whom.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::broker::hooks::Message;
+
+/// Records the tap keeps before dropping the oldest.
+pub const TAP_CAPACITY: usize = 100_000;
+
+/// Whether a record is a message the broker accepted or one delivery of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TapKind {
+    Published,
+    Delivered,
+}
+
+/// One tap record, as `/_emulator/messages` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TapRecord {
+    pub sequence: u64,
+    pub kind: TapKind,
+    pub account: String,
+    pub region: String,
+    pub topic: String,
+    /// The payload as text when it is UTF-8.
+    pub payload: Option<String>,
+    pub payload_base64: String,
+    pub qos: u8,
+    pub retain: bool,
+    /// The publisher's client id for `published`, the receiver's for `delivered`.
+    pub client_id: Option<String>,
+    /// The publisher's principal.
+    pub principal: Option<String>,
+    pub timestamp: i64,
+}
+
+/// Which records a reader wants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TapQuery {
+    pub kind: Option<TapKind>,
+    /// An MQTT topic filter (`+` and `#` wildcards).
+    pub topic: Option<String>,
+    pub client_id: Option<String>,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// Only records after this sequence number.
+    pub after: Option<u64>,
+}
+
+#[derive(Debug)]
+pub struct Tap {
+    records: Mutex<VecDeque<TapRecord>>,
+    sequence: AtomicU64,
+}
+
+impl Default for Tap {
+    fn default() -> Self {
+        Tap { records: Mutex::new(VecDeque::new()), sequence: AtomicU64::new(0) }
+    }
+}
+
+/// MQTT filter matching for tap queries (`+` one level, `#` the rest).
+pub fn filter_matches(filter: &str, topic: &str) -> bool {
+    let mut f = filter.split('/');
+    let mut t = topic.split('/');
+    loop {
+        match (f.next(), t.next()) {
+            (Some("#"), _) => return true,
+            (Some("+"), Some(_)) => {}
+            (Some(a), Some(b)) if a == b => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+impl Tap {
+    fn record(&self, kind: TapKind, message: &Message, client_id: Option<&str>) {
+        let payload = std::str::from_utf8(&message.payload).ok().map(str::to_owned);
+        let record = TapRecord {
+            sequence: self.sequence.fetch_add(1, Ordering::Relaxed) + 1,
+            kind,
+            account: message.scope.account.clone(),
+            region: message.scope.region.clone(),
+            topic: message.topic.clone(),
+            payload,
+            payload_base64: base64::engine::general_purpose::STANDARD.encode(&message.payload),
+            qos: message.qos,
+            retain: message.retain,
+            client_id: client_id.map(str::to_owned),
+            principal: message.origin.principal.clone(),
+            timestamp: message.timestamp,
+        };
+        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        if records.len() == TAP_CAPACITY {
+            records.pop_front();
+        }
+        records.push_back(record);
+    }
+
+    pub fn query(&self, q: &TapQuery) -> Vec<TapRecord> {
+        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        records
+            .iter()
+            .filter(|r| q.kind.is_none_or(|k| r.kind == k))
+            .filter(|r| q.topic.as_deref().is_none_or(|f| filter_matches(f, &r.topic)))
+            .filter(|r| q.client_id.is_none() || r.client_id == q.client_id)
+            .filter(|r| q.account.as_deref().is_none_or(|a| r.account == a))
+            .filter(|r| q.region.as_deref().is_none_or(|a| r.region == a))
+            .filter(|r| q.after.is_none_or(|s| r.sequence > s))
+            .cloned()
+            .collect()
+    }
+
+    pub fn clear(&self) {
+        self.records.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// The bus itself: the tap now; the shadow, jobs and rules services subscribe as
+/// they are built.
+#[derive(Debug, Default)]
+pub struct Bus {
+    pub tap: Tap,
+}
+
+impl Bus {
+    /// A message the broker accepted.
+    pub fn published(&self, message: &Message) {
+        self.tap.record(TapKind::Published, message, message.origin.client_id.as_deref());
+    }
+
+    /// One delivery of a message to a client.
+    pub fn delivered(&self, message: &Message, client_id: &str) {
+        self.tap.record(TapKind::Delivered, message, Some(client_id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::hooks::{MessageProperties, Origin};
+    use crate::domain::Scope;
+
+    fn message(topic: &str, payload: &[u8]) -> Message {
+        Message {
+            scope: Scope::new("123456789012", "us-east-1"),
+            topic: topic.into(),
+            payload: bytes::Bytes::copy_from_slice(payload),
+            qos: 1,
+            retain: false,
+            properties: MessageProperties::default(),
+            origin: Origin { client_id: Some("pub".into()), principal: Some("p".into()) },
+            timestamp: 1,
+        }
+    }
+
+    #[test]
+    fn filters_match_as_mqtt() {
+        assert!(filter_matches("a/+/c", "a/b/c"));
+        assert!(filter_matches("a/#", "a/b/c"));
+        assert!(!filter_matches("a/+", "a/b/c"));
+        assert!(filter_matches("a/b", "a/b"));
+        assert!(!filter_matches("a/b", "a/b/c"));
+    }
+
+    #[test]
+    fn the_tap_records_publishes_and_deliveries_and_filters_them() {
+        let bus = Bus::default();
+        bus.published(&message("dev/1/temp", b"{\"t\":21}"));
+        bus.delivered(&message("dev/1/temp", b"{\"t\":21}"), "sub-a");
+        bus.published(&message("other", &[0xff, 0x00]));
+        let delivered =
+            bus.tap.query(&TapQuery { kind: Some(TapKind::Delivered), ..Default::default() });
+        assert_eq!(delivered.len(), 1);
+        assert_eq!(delivered[0].client_id.as_deref(), Some("sub-a"));
+        assert_eq!(delivered[0].payload.as_deref(), Some("{\"t\":21}"));
+        let dev =
+            bus.tap.query(&TapQuery { topic: Some("dev/+/temp".into()), ..Default::default() });
+        assert_eq!(dev.len(), 2);
+        let binary = bus.tap.query(&TapQuery { topic: Some("other".into()), ..Default::default() });
+        assert_eq!((binary[0].payload.clone(), binary[0].payload_base64.as_str()), (None, "/wA="));
+        let after = bus.tap.query(&TapQuery { after: Some(2), ..Default::default() });
+        assert_eq!(after.iter().map(|r| r.sequence).collect::<Vec<_>>(), [3]);
+        bus.tap.clear();
+        assert!(bus.tap.query(&TapQuery::default()).is_empty());
+    }
+}

@@ -1,0 +1,106 @@
+"""A device with the AWS IoT Device SDK v2 for Python (awscrt) over mutual TLS:
+boto3 makes the certificate, thing and policy; the SDK connects to `localhost`
+with MQTT 3.1.1 and MQTT 5, subscribes, publishes and receives its message."""
+
+import json
+import queue
+import uuid
+
+import boto3
+import pytest
+from awscrt import mqtt, mqtt5
+from awsiot import mqtt_connection_builder, mqtt5_client_builder
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+TIMEOUT = 15
+
+
+def device(emulator, client_id):
+    """A thing with an ACTIVE certificate and a policy for its own topics."""
+    iot = boto3.client("iot", endpoint_url=emulator.http_url, region_name=REGION,
+                       aws_access_key_id=ACCOUNT, aws_secret_access_key="test")
+    cert = iot.create_keys_and_certificate(setAsActive=True)
+    arn = f"arn:aws:iot:{REGION}:{ACCOUNT}"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iot:Connect", "Resource": f"{arn}:client/{client_id}"},
+            {"Effect": "Allow", "Action": ["iot:Publish", "iot:Receive"], "Resource": f"{arn}:topic/dev/{client_id}/*"},
+            {"Effect": "Allow", "Action": "iot:Subscribe", "Resource": f"{arn}:topicfilter/dev/{client_id}/*"},
+        ],
+    }
+    iot.create_policy(policyName=f"p-{client_id}", policyDocument=json.dumps(policy))
+    iot.attach_policy(policyName=f"p-{client_id}", target=cert["certificateArn"])
+    iot.create_thing(thingName=client_id)
+    iot.attach_thing_principal(thingName=client_id, principal=cert["certificateArn"])
+    return cert
+
+
+@pytest.fixture
+def emulator_with_account(start_emulator):
+    with start_emulator(env={"IOTEMU_ACCOUNT_ID": ACCOUNT}) as emu:
+        yield emu
+
+
+def port_of(emu, listener):
+    return int(emu.endpoints[listener].rsplit(":", 1)[1])
+
+
+def test_mqtt311_over_mtls_publish_and_receive(emulator_with_account):
+    emu = emulator_with_account
+    client_id = f"sdk-v2-{uuid.uuid4().hex[:8]}"
+    cert = device(emu, client_id)
+    ca = emu.ca_pem()
+    connection = mqtt_connection_builder.mtls_from_bytes(
+        endpoint="localhost", port=port_of(emu, "mqtts"),
+        cert_bytes=cert["certificatePem"].encode(), pri_key_bytes=cert["keyPair"]["PrivateKey"].encode(),
+        ca_bytes=ca, client_id=client_id, clean_session=True, keep_alive_secs=30)
+    connection.connect().result(TIMEOUT)
+    received = queue.Queue()
+    sub, _ = connection.subscribe(topic=f"dev/{client_id}/#", qos=mqtt.QoS.AT_LEAST_ONCE,
+                                  callback=lambda topic, payload, **_: received.put((topic, payload)))
+    assert sub.result(TIMEOUT)["qos"] == mqtt.QoS.AT_LEAST_ONCE
+    pub, _ = connection.publish(topic=f"dev/{client_id}/temp", payload=b'{"t":21}', qos=mqtt.QoS.AT_LEAST_ONCE)
+    pub.result(TIMEOUT)
+    assert received.get(timeout=TIMEOUT) == (f"dev/{client_id}/temp", b'{"t":21}')
+    connection.disconnect().result(TIMEOUT)
+
+
+def test_mqtt5_over_mtls_publish_and_receive(emulator_with_account):
+    emu = emulator_with_account
+    client_id = f"sdk-v2-5-{uuid.uuid4().hex[:8]}"
+    cert = device(emu, client_id)
+    connected, received = queue.Queue(), queue.Queue()
+    client = mqtt5_client_builder.mtls_from_bytes(
+        endpoint="localhost", port=port_of(emu, "mqtts"),
+        cert_bytes=cert["certificatePem"].encode(), pri_key_bytes=cert["keyPair"]["PrivateKey"].encode(),
+        ca_bytes=emu.ca_pem(), client_id=client_id,
+        on_lifecycle_connection_success=lambda data: connected.put(True),
+        on_lifecycle_connection_failure=lambda data: connected.put(data.exception),
+        on_publish_received=lambda data: received.put((data.publish_packet.topic, data.publish_packet.payload)))
+    client.start()
+    assert connected.get(timeout=TIMEOUT) is True
+    sub = client.subscribe(mqtt5.SubscribePacket(subscriptions=[
+        mqtt5.Subscription(topic_filter=f"dev/{client_id}/#", qos=mqtt5.QoS.AT_LEAST_ONCE)])).result(TIMEOUT)
+    assert sub.reason_codes == [mqtt5.SubackReasonCode.GRANTED_QOS_1]
+    client.publish(mqtt5.PublishPacket(topic=f"dev/{client_id}/temp", payload=b"hello",
+                                       qos=mqtt5.QoS.AT_LEAST_ONCE)).result(TIMEOUT)
+    assert received.get(timeout=TIMEOUT) == (f"dev/{client_id}/temp", b"hello")
+    client.stop()
+
+
+def test_unknown_certificate_is_refused(emulator_with_account):
+    """A certificate the emulator did not register cannot connect."""
+    emu = emulator_with_account
+    client_id = f"sdk-v2-x-{uuid.uuid4().hex[:8]}"
+    cert = device(emu, client_id)
+    iot = boto3.client("iot", endpoint_url=emu.http_url, region_name=REGION,
+                       aws_access_key_id=ACCOUNT, aws_secret_access_key="test")
+    iot.update_certificate(certificateId=cert["certificateId"], newStatus="INACTIVE")
+    connection = mqtt_connection_builder.mtls_from_bytes(
+        endpoint="localhost", port=port_of(emu, "mqtts"),
+        cert_bytes=cert["certificatePem"].encode(), pri_key_bytes=cert["keyPair"]["PrivateKey"].encode(),
+        ca_bytes=emu.ca_pem(), client_id=client_id, clean_session=True)
+    with pytest.raises(Exception):
+        connection.connect().result(TIMEOUT)
