@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::api::Routes;
-use crate::broker::hooks::{Message, Publisher};
+use crate::broker::Broker;
+use crate::broker::hooks::Message;
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::domain::pki::{CaMaterial, ServerIdentity};
@@ -23,8 +24,8 @@ pub struct App {
     pub routes: Routes,
     /// Where every accepted message goes: services and the test tap.
     pub bus: Bus,
-    /// The broker, for internal publishes; set once it runs.
-    publisher: OnceLock<Arc<dyn Publisher>>,
+    /// The broker, for internal publishes and the connection APIs; set once it runs.
+    broker: OnceLock<Arc<Broker>>,
     endpoints: OnceLock<BTreeMap<String, String>>,
 }
 
@@ -55,24 +56,29 @@ impl App {
             server_identity,
             routes: Routes::new(),
             bus: Bus::default(),
-            publisher: OnceLock::new(),
+            broker: OnceLock::new(),
             endpoints: OnceLock::new(),
         }
     }
 
     /// Publishes into the broker; `false` when no broker runs.
     pub fn publish(&self, message: Message) -> bool {
-        match self.publisher.get() {
-            Some(p) => {
-                p.publish(message);
+        match self.broker.get() {
+            Some(b) => {
+                b.publish(message);
                 true
             }
             None => false,
         }
     }
 
-    pub(crate) fn set_publisher(&self, publisher: Arc<dyn Publisher>) {
-        let _ = self.publisher.set(publisher);
+    /// The broker, once it runs.
+    pub fn broker(&self) -> Option<&Arc<Broker>> {
+        self.broker.get()
+    }
+
+    pub(crate) fn set_broker(&self, broker: Arc<Broker>) {
+        let _ = self.broker.set(broker);
     }
 
     /// Listener name → bound `host:port`, once every listener is bound.

@@ -13,6 +13,7 @@ pub mod wire;
 mod authorization;
 mod ca_certificates;
 mod certificates;
+mod connections;
 mod data;
 mod iot;
 mod paging;

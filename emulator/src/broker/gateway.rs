@@ -252,7 +252,9 @@ impl Gateway {
         ids: &dyn crate::domain::IdGen,
     ) -> (String, u64) {
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = sessions.entry((scope.clone(), client_id.to_owned())).or_insert_with(|| (ids.uuid(), 0));
+        let entry = sessions
+            .entry((scope.clone(), client_id.to_owned()))
+            .or_insert_with(|| (ids.uuid(), 0));
         if new_session {
             entry.0 = ids.uuid();
         }

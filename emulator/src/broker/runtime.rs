@@ -51,7 +51,7 @@ impl BrokerRuntime {
         let broker = Broker::new(config, gateway.clone());
         let publisher: Arc<dyn Publisher> = broker.clone();
         gateway.set_publisher(Arc::downgrade(&publisher) as Weak<dyn Publisher>);
-        app.set_publisher(publisher);
+        app.set_broker(broker.clone());
 
         let (stop, stopped) = watch::channel(false);
         let mut endpoints = BTreeMap::new();

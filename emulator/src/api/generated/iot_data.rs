@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot-data` (signing name `iotdata`), from botocore botocore==1.44.8:
-//! 11 operations, 1 with typed bindings.
+//! 11 operations, 4 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -15,8 +15,12 @@ use crate::api::wire::{
     RawResponse, RequestContext, RouteSpec, Timestamp, Validation,
 };
 
-static CONSTRAINTS_0: &[Constraint] = &[Constraint::OneOf(&["UNSPECIFIED_BYTES", "UTF8_DATA"])];
-static CONSTRAINTS_1: &[Constraint] = &[Constraint::MaxValue(1.0), Constraint::MinValue(0.0)];
+static PATTERN_0: Pattern = Pattern::new("^[^$].*", LazyLock::new(|| Pattern::compile("^[^$].*")));
+static CONSTRAINTS_0: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_0)];
+static CONSTRAINTS_1: &[Constraint] = &[Constraint::MaxValue(200.0), Constraint::MinValue(1.0)];
+static CONSTRAINTS_2: &[Constraint] = &[Constraint::OneOf(&["UNSPECIFIED_BYTES", "UTF8_DATA"])];
+static CONSTRAINTS_3: &[Constraint] = &[Constraint::MaxValue(1.0), Constraint::MinValue(0.0)];
 
 /// Every operation of the service, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,7 +72,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/connections/{clientId}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DeleteThingShadow",
@@ -89,7 +93,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/retainedMessage/{topic}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "GetThingShadow",
@@ -110,7 +114,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/retainedMessage",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListSubscriptions",
@@ -197,6 +201,117 @@ impl ModeledError for ErrorCode {
     }
 }
 
+/// The decoded request of `DeleteConnection` (`DELETE /connections/{clientId}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteConnectionInput {
+    pub clean_session: Option<bool>,
+    pub client_id: String,
+    pub prevent_will_message: Option<bool>,
+}
+
+impl FromRequest for DeleteConnectionInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let clean_session: Option<bool> = req.query::<bool>("cleanSession")?;
+        let client_id: Option<String> = req.label::<String>("clientId")?;
+        let prevent_will_message: Option<bool> = req.query::<bool>("preventWillMessage")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("clientId", client_id.is_some());
+        if let Some(x) = &client_id {
+            v.string("clientId", x, CONSTRAINTS_0);
+        }
+        validation.finish()?;
+        Ok(Self { clean_session, client_id: client_id.unwrap_or_default(), prevent_will_message })
+    }
+}
+
+/// The response of `DeleteConnection`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeleteConnectionOutput {}
+
+impl IntoReply for DeleteConnectionOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `GetRetainedMessage` (`GET /retainedMessage/{topic}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetRetainedMessageInput {
+    pub topic: String,
+}
+
+impl FromRequest for GetRetainedMessageInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let topic: Option<String> = req.label::<String>("topic")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("topic", topic.is_some());
+        validation.finish()?;
+        Ok(Self { topic: topic.unwrap_or_default() })
+    }
+}
+
+/// The response of `GetRetainedMessage`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GetRetainedMessageOutput {
+    #[serde(rename = "lastModifiedTime", skip_serializing_if = "Option::is_none")]
+    pub last_modified_time: Option<i64>,
+    #[serde(rename = "payload", skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Blob>,
+    #[serde(rename = "qos", skip_serializing_if = "Option::is_none")]
+    pub qos: Option<i32>,
+    #[serde(rename = "topic", skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(rename = "userProperties", skip_serializing_if = "Option::is_none")]
+    pub user_properties: Option<Blob>,
+}
+
+impl IntoReply for GetRetainedMessageOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListRetainedMessages` (`GET /retainedMessage`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListRetainedMessagesInput {
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromRequest for ListRetainedMessagesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let max_results: Option<i32> = req.query::<i32>("maxResults")?;
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &max_results {
+            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+        }
+        validation.finish()?;
+        Ok(Self { max_results, next_token })
+    }
+}
+
+/// The response of `ListRetainedMessages`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListRetainedMessagesOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "retainedTopics", skip_serializing_if = "Option::is_none")]
+    pub retained_topics: Option<Vec<RetainedMessageSummary>>,
+}
+
+impl IntoReply for ListRetainedMessagesOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `Publish` (`POST /topics/{topic}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublishInput {
@@ -230,10 +345,10 @@ impl FromRequest for PublishInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &payload_format_indicator {
-            v.string("payloadFormatIndicator", x, CONSTRAINTS_0);
+            v.string("payloadFormatIndicator", x, CONSTRAINTS_2);
         }
         if let Some(x) = &qos {
-            v.number("qos", *x as f64, CONSTRAINTS_1);
+            v.number("qos", *x as f64, CONSTRAINTS_3);
         }
         v.required("topic", topic.is_some());
         validation.finish()?;
@@ -263,16 +378,38 @@ impl IntoReply for PublishOutput {
     }
 }
 
+/// Shape `RetainedMessageSummary`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetainedMessageSummary {
+    #[serde(default, rename = "lastModifiedTime", skip_serializing_if = "Option::is_none")]
+    pub last_modified_time: Option<i64>,
+    #[serde(default, rename = "payloadSize", skip_serializing_if = "Option::is_none")]
+    pub payload_size: Option<i64>,
+    #[serde(default, rename = "qos", skip_serializing_if = "Option::is_none")]
+    pub qos: Option<i32>,
+    #[serde(default, rename = "topic", skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+impl RetainedMessageSummary {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.qos {
+            v.number(&Validation::join(path, "qos"), *x as f64, CONSTRAINTS_3);
+        }
+    }
+}
+
 /// One method per operation of `iot-data`. Every default answers 501 `NotImplemented`
 /// naming the operation; the emulator overrides the ones it implements.
 pub trait IotDataApi: Send + Sync + 'static {
-    /// `DeleteConnection` (no typed bindings yet).
+    /// `DeleteConnection`.
     fn delete_connection(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeleteConnectionInput,
+    ) -> impl Future<Output = Result<DeleteConnectionOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteConnection")) }
     }
 
@@ -296,13 +433,13 @@ pub trait IotDataApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("GetConnection")) }
     }
 
-    /// `GetRetainedMessage` (no typed bindings yet).
+    /// `GetRetainedMessage`.
     fn get_retained_message(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: GetRetainedMessageInput,
+    ) -> impl Future<Output = Result<GetRetainedMessageOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetRetainedMessage")) }
     }
 
@@ -326,13 +463,13 @@ pub trait IotDataApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListNamedShadowsForThing")) }
     }
 
-    /// `ListRetainedMessages` (no typed bindings yet).
+    /// `ListRetainedMessages`.
     fn list_retained_messages(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListRetainedMessagesInput,
+    ) -> impl Future<Output = Result<ListRetainedMessagesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListRetainedMessages")) }
     }
 
@@ -385,13 +522,22 @@ pub async fn dispatch<A: IotDataApi>(
     req: RawRequest,
 ) -> Result<RawResponse, ApiError> {
     match op {
-        Operation::DeleteConnection => api.delete_connection(ctx, req).await,
+        Operation::DeleteConnection => {
+            let input = DeleteConnectionInput::from_request(&req)?;
+            Ok(api.delete_connection(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DeleteThingShadow => api.delete_thing_shadow(ctx, req).await,
         Operation::GetConnection => api.get_connection(ctx, req).await,
-        Operation::GetRetainedMessage => api.get_retained_message(ctx, req).await,
+        Operation::GetRetainedMessage => {
+            let input = GetRetainedMessageInput::from_request(&req)?;
+            Ok(api.get_retained_message(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::GetThingShadow => api.get_thing_shadow(ctx, req).await,
         Operation::ListNamedShadowsForThing => api.list_named_shadows_for_thing(ctx, req).await,
-        Operation::ListRetainedMessages => api.list_retained_messages(ctx, req).await,
+        Operation::ListRetainedMessages => {
+            let input = ListRetainedMessagesInput::from_request(&req)?;
+            Ok(api.list_retained_messages(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListSubscriptions => api.list_subscriptions(ctx, req).await,
         Operation::Publish => {
             let input = PublishInput::from_request(&req)?;
