@@ -60,6 +60,7 @@ impl Emulator {
             // Listeners other than HTTP (if this build has them) must not clash either.
             .env("IOTEMU_MQTT_PORT", "0")
             .env("IOTEMU_MQTTS_PORT", "0")
+            .env("IOTEMU_MQTTS_ALPN_PORT", "0")
             .env_remove("IOTEMU_DATA_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

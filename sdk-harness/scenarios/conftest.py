@@ -50,6 +50,7 @@ DEFAULT_REGION = "us-east-1"
 EPHEMERAL_PORT_ENV = {
     "IOTEMU_MQTT_PORT": "0",
     "IOTEMU_MQTTS_PORT": "0",
+    "IOTEMU_MQTTS_ALPN_PORT": "0",
 }
 
 # Keep the test process hermetic: no profile, config file, endpoint override or CA

@@ -104,3 +104,27 @@ def test_unknown_certificate_is_refused(emulator_with_account):
         ca_bytes=emu.ca_pem(), client_id=client_id, clean_session=True)
     with pytest.raises(Exception):
         connection.connect().result(TIMEOUT)
+
+
+def alpn_connection(emu, cert, client_id, alpn):
+    """An awscrt connection that offers exactly `alpn`, as the SDKs do on port 443."""
+    from awscrt import io
+    tls = io.TlsContextOptions.create_client_with_mtls(cert["certificatePem"].encode(),
+                                                      cert["keyPair"]["PrivateKey"].encode())
+    tls.override_default_trust_store(emu.ca_pem())
+    tls.alpn_list = alpn
+    client = mqtt.Client(None, io.ClientTlsContext(tls))
+    return mqtt.Connection(client=client, host_name="localhost", port=port_of(emu, "mqtts_alpn"),
+                           client_id=client_id, clean_session=True, keep_alive_secs=30)
+
+
+def test_mqtt_with_alpn_x_amzn_mqtt_ca_on_the_443_style_port(emulator_with_account):
+    emu = emulator_with_account
+    client_id = f"sdk-v2-alpn-{uuid.uuid4().hex[:8]}"
+    cert = device(emu, client_id)
+    connection = alpn_connection(emu, cert, client_id, ["x-amzn-mqtt-ca"])
+    assert connection.connect().result(TIMEOUT)["session_present"] is False
+    connection.disconnect().result(TIMEOUT)
+    # Another application protocol is not served there.
+    with pytest.raises(Exception):
+        alpn_connection(emu, cert, client_id, ["x-amzn-http-ca"]).connect().result(TIMEOUT)

@@ -34,6 +34,9 @@ struct Cli {
     /// Port of MQTT over mutual TLS; 0 picks a free one [IOTEMU_MQTTS_PORT; default 8883].
     #[arg(long, value_name = "PORT")]
     mqtts_port: Option<u16>,
+    /// Port of MQTT over mutual TLS with ALPN x-amzn-mqtt-ca (AWS's 443 style) [IOTEMU_MQTTS_ALPN_PORT; default 4443].
+    #[arg(long, value_name = "PORT")]
+    mqtts_alpn_port: Option<u16>,
     /// Certificate id plain-TCP MQTT clients act as; empty allows all [IOTEMU_TCP_PRINCIPAL].
     #[arg(long, value_name = "CERT")]
     tcp_principal: Option<String>,
@@ -79,6 +82,7 @@ fn main() -> Result<()> {
         http_port: cli.http_port,
         mqtt_port: cli.mqtt_port,
         mqtts_port: cli.mqtts_port,
+        mqtts_alpn_port: cli.mqtts_alpn_port,
         tcp_principal: cli.tcp_principal,
         compat: cli.compat,
         data_dir: cli.data_dir,

@@ -62,7 +62,13 @@ impl BrokerRuntime {
         let tls = bind(app, app.config.mqtts_port, "mqtts").await?;
         endpoints.insert("mqtts".to_owned(), tls.local_addr()?.to_string());
         let acceptor = tls_acceptor(&app.server_identity, &[]).context("TLS configuration")?;
-        tasks.push(spawn_tls(tls, acceptor, "mqtts", broker.clone(), stopped));
+        tasks.push(spawn_tls(tls, acceptor, "mqtts", broker.clone(), stopped.clone()));
+        // AWS IoT's port 443 picks MQTT by ALPN; this listener speaks only that protocol.
+        let alpn = bind(app, app.config.mqtts_alpn_port, "mqtts_alpn").await?;
+        endpoints.insert("mqtts_alpn".to_owned(), alpn.local_addr()?.to_string());
+        let acceptor = tls_acceptor(&app.server_identity, &[b"x-amzn-mqtt-ca"])
+            .context("TLS configuration")?;
+        tasks.push(spawn_tls(alpn, acceptor, "mqtts_alpn", broker.clone(), stopped));
         Ok(BrokerRuntime { broker, endpoints, stop, tasks })
     }
 

@@ -17,6 +17,7 @@ pub struct Config {
     pub http_port: u16,
     pub mqtt_port: u16,
     pub mqtts_port: u16,
+    pub mqtts_alpn_port: u16,
     pub tcp_principal: String,
     pub compat: String,
     pub data_dir: String,
@@ -40,6 +41,7 @@ pub struct Overrides {
     pub http_port: Option<u16>,
     pub mqtt_port: Option<u16>,
     pub mqtts_port: Option<u16>,
+    pub mqtts_alpn_port: Option<u16>,
     pub tcp_principal: Option<String>,
     pub compat: Option<String>,
     pub data_dir: Option<PathBuf>,
@@ -52,7 +54,13 @@ pub struct Overrides {
 impl Config {
     /// A configuration for tests: every port picked by the OS, state in memory.
     pub fn ephemeral() -> Config {
-        Config { http_port: 0, mqtt_port: 0, mqtts_port: 0, ..Config::default() }
+        Config {
+            http_port: 0,
+            mqtt_port: 0,
+            mqtts_port: 0,
+            mqtts_alpn_port: 0,
+            ..Config::default()
+        }
     }
 
     /// The delay before a deprecated thing type may be deleted, in milliseconds.
@@ -103,9 +111,11 @@ impl Config {
         text("IOTEMU_LOG", &mut self.log);
         text("IOTEMU_TCP_PRINCIPAL", &mut self.tcp_principal);
         text("IOTEMU_COMPAT", &mut self.compat);
-        for (name, slot) in
-            [("IOTEMU_MQTT_PORT", &mut self.mqtt_port), ("IOTEMU_MQTTS_PORT", &mut self.mqtts_port)]
-        {
+        for (name, slot) in [
+            ("IOTEMU_MQTT_PORT", &mut self.mqtt_port),
+            ("IOTEMU_MQTTS_PORT", &mut self.mqtts_port),
+            ("IOTEMU_MQTTS_ALPN_PORT", &mut self.mqtts_alpn_port),
+        ] {
             if let Some(v) = env(name) {
                 *slot = v.parse().with_context(|| format!("{name}={v} is not a port"))?;
             }
@@ -140,6 +150,9 @@ impl Config {
         }
         if let Some(p) = flags.mqtts_port {
             self.mqtts_port = p;
+        }
+        if let Some(p) = flags.mqtts_alpn_port {
+            self.mqtts_alpn_port = p;
         }
         if let Some(p) = flags.http_port {
             self.http_port = p;
