@@ -324,3 +324,51 @@ async fn just_in_time_registration_of_a_ca_signed_device() {
         .await
         .expect("ACTIVE now");
 }
+
+#[tokio::test]
+async fn live_connections_see_policy_changes() {
+    let s = Setup::new().await;
+    let d = device(&s.iot, "sensor-5").await;
+    let mut c = s.connect_device(&d, "sensor-5").await.unwrap();
+    c.client.subscribe("dev/sensor-5/#", QoS::AtLeastOnce).await.unwrap();
+    assert!(c.wait_for(|i| matches!(i, rumqttc::Incoming::SubAck(_))).await);
+    c.client.publish("dev/sensor-5/a", QoS::AtLeastOnce, false, "1").await.unwrap();
+    assert_eq!(c.next_publish().await.map(|p| p.topic), Some("dev/sensor-5/a".to_string()));
+
+    // A new default version that stops Receive: deliveries stop, publishing goes on.
+    let no_receive = device_policy()
+        .replace(r#""Action":["iot:Publish","iot:Receive"]"#, r#""Action":["iot:Publish"]"#);
+    let v = s
+        .iot
+        .create_policy_version()
+        .policy_name("device")
+        .policy_document(no_receive)
+        .set_as_default(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.policy_version_id(), Some("2"));
+    c.client.publish("dev/sensor-5/b", QoS::AtLeastOnce, false, "2").await.unwrap();
+    assert!(
+        c.wait_for(|i| matches!(i, rumqttc::Incoming::PubAck(_))).await,
+        "the publish is still allowed"
+    );
+    // Back to version 1: the next message arrives, and `b` never came before it
+    // (deliveries to one client keep their order).
+    s.iot
+        .set_default_policy_version()
+        .policy_name("device")
+        .policy_version_id("1")
+        .send()
+        .await
+        .unwrap();
+    c.client.publish("dev/sensor-5/c", QoS::AtLeastOnce, false, "3").await.unwrap();
+    assert_eq!(c.next_publish().await.map(|p| p.topic), Some("dev/sensor-5/c".to_string()));
+    assert!(s.tap("kind=delivered&topic=dev/sensor-5/b").await.is_empty());
+
+    // Detaching the policy: the next publish is refused and the client disconnected.
+    let arn = format!("{ARN}:cert/{}", d.cert_id);
+    s.iot.detach_policy().policy_name("device").target(&arn).send().await.unwrap();
+    c.client.publish("dev/sensor-5/d", QoS::AtLeastOnce, false, "4").await.unwrap();
+    assert!(c.closed().await.is_some());
+}
