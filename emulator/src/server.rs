@@ -72,7 +72,8 @@ impl EmulatorBuilder {
             let http = http.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            let serve = axum::serve(http, router).with_graceful_shutdown(async {
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            let serve = axum::serve(http, service).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });
             if let Err(e) = serve.await {

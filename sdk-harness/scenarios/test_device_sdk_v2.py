@@ -128,3 +128,49 @@ def test_mqtt_with_alpn_x_amzn_mqtt_ca_on_the_443_style_port(emulator_with_accou
     # Another application protocol is not served there.
     with pytest.raises(Exception):
         alpn_connection(emu, cert, client_id, ["x-amzn-http-ca"]).connect().result(TIMEOUT)
+
+
+def test_mqtt_over_websocket_with_a_sigv4_presigned_url(emulator_with_account):
+    """awscrt signs the WebSocket handshake with SigV4 (service iotdevicegateway),
+    as `websockets_with_default_aws_signing` does; here over plain ws:// to the
+    emulator's HTTP port, with static credentials of the account."""
+    from awscrt import auth, io
+    emu = emulator_with_account
+    port = int(emu.http_url.rsplit(":", 1)[1])
+    provider = auth.AwsCredentialsProvider.new_static(ACCOUNT, "secret")
+
+    def sign(transform_args, **kwargs):
+        config = auth.AwsSigningConfig(
+            algorithm=auth.AwsSigningAlgorithm.V4,
+            signature_type=auth.AwsSignatureType.HTTP_REQUEST_QUERY_PARAMS,
+            credentials_provider=provider, region=REGION, service="iotdevicegateway",
+            omit_session_token=True)
+        future = auth.aws_sign_request(transform_args.http_request, config)
+        future.add_done_callback(lambda f: transform_args.set_done(f.exception()))
+
+    client = mqtt.Client(io.ClientBootstrap.get_or_create_static_default(), None)
+    client_id = f"ws-{uuid.uuid4().hex[:8]}"
+    connection = mqtt.Connection(client=client, host_name="localhost", port=port, client_id=client_id,
+                                 clean_session=True, keep_alive_secs=30, use_websockets=True,
+                                 websocket_handshake_transform=sign)
+    connection.connect().result(TIMEOUT)
+    received = queue.Queue()
+    sub, _ = connection.subscribe(topic="ws/echo", qos=mqtt.QoS.AT_LEAST_ONCE,
+                                  callback=lambda topic, payload, **_: received.put((topic, payload)))
+    sub.result(TIMEOUT)
+    pub, _ = connection.publish(topic="ws/echo", payload=b"over websocket", qos=mqtt.QoS.AT_LEAST_ONCE)
+    pub.result(TIMEOUT)
+    assert received.get(timeout=TIMEOUT) == ("ws/echo", b"over websocket")
+    connection.disconnect().result(TIMEOUT)
+
+    # The connection lives in the account of the access key: its message is in the tap there.
+    import urllib.request
+    with urllib.request.urlopen(f"{emu.http_url}/_emulator/messages?topic=ws/echo&kind=published") as r:
+        records = json.load(r)["messages"]
+    assert [(m["account"], m["clientId"]) for m in records] == [(ACCOUNT, client_id)]
+
+    # Without a presigned URL there is no connection.
+    unsigned = mqtt.Connection(client=client, host_name="localhost", port=port, client_id="ws-unsigned",
+                               clean_session=True, use_websockets=True)
+    with pytest.raises(Exception):
+        unsigned.connect().result(TIMEOUT)

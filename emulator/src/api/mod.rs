@@ -91,6 +91,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/_emulator/reset", post(inspection::reset))
         .route("/_emulator/ca.pem", get(inspection::ca_pem))
         .route("/_emulator/messages", get(inspection::messages).delete(inspection::clear_messages))
+        .route("/mqtt", get(crate::broker::websocket::upgrade))
         .fallback(edge::aws_request)
         .layer(middleware::from_fn_with_state(app.clone(), request_id))
         .with_state(app)

@@ -16,5 +16,6 @@ pub mod session;
 mod tests;
 pub mod topics;
 pub mod trie;
+pub mod websocket;
 
 pub use self::core::{Broker, BrokerConfig};
