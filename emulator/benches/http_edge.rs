@@ -61,6 +61,7 @@ impl Emulator {
             .env("IOTEMU_MQTT_PORT", "0")
             .env("IOTEMU_MQTTS_PORT", "0")
             .env("IOTEMU_MQTTS_ALPN_PORT", "0")
+            .env("IOTEMU_HTTPS_PORT", "0")
             .env_remove("IOTEMU_DATA_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

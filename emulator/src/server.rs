@@ -11,7 +11,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::api::https::TlsIncoming;
 use crate::app::App;
+use crate::broker::listeners::tls_acceptor;
 use crate::broker::runtime::BrokerRuntime;
 use crate::config::Config;
 use crate::domain::pki::{ensure_root_ca, issue_server_identity, server_names};
@@ -62,10 +64,31 @@ impl EmulatorBuilder {
         let http_addr = http.local_addr()?;
         let app = Arc::new(App::new(config, store, self.clock, self.ids, ca, server_identity));
         let broker = BrokerRuntime::start(&app).await?;
-        let mut endpoints = BTreeMap::from([("http".to_owned(), http_addr.to_string())]);
+        let https = TcpListener::bind((app.config.bind.as_str(), app.config.https_port))
+            .await
+            .with_context(|| {
+                format!("binding HTTPS to {}:{}", app.config.bind, app.config.https_port)
+            })?;
+        let https_addr = https.local_addr()?;
+        let https = TlsIncoming::new(https, tls_acceptor(&app.server_identity, &[b"http/1.1"])?)?;
+        let mut endpoints = BTreeMap::from([
+            ("http".to_owned(), http_addr.to_string()),
+            ("https".to_owned(), https_addr.to_string()),
+        ]);
         endpoints.extend(broker.endpoints.clone());
         app.set_endpoints(endpoints);
         let (stop, stopped) = oneshot::channel::<()>();
+        let (https_stop, https_stopped) = oneshot::channel::<()>();
+        let https_router = crate::api::https::router(app.clone())
+            .into_make_service_with_connect_info::<crate::api::https::TlsPeer>();
+        let https_task = tokio::spawn(async move {
+            let serve = axum::serve(https, https_router).with_graceful_shutdown(async {
+                let _ = https_stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "HTTPS listener failed");
+            }
+        });
         let router = crate::api::router(app.clone());
         let task = tokio::spawn(async move {
             // Small API answers go out at once rather than waiting on Nagle.
@@ -79,6 +102,8 @@ impl EmulatorBuilder {
             if let Err(e) = serve.await {
                 tracing::error!(error = %e, "HTTP listener failed");
             }
+            let _ = https_stop.send(());
+            let _ = https_task.await;
         });
         tracing::info!(endpoints = ?app.endpoints(), persistent = app.store.path().is_some(), "listening");
         Ok(Emulator { app, http_addr, broker: Some(broker), stop: Some(stop), task })

@@ -51,6 +51,7 @@ EPHEMERAL_PORT_ENV = {
     "IOTEMU_MQTT_PORT": "0",
     "IOTEMU_MQTTS_PORT": "0",
     "IOTEMU_MQTTS_ALPN_PORT": "0",
+    "IOTEMU_HTTPS_PORT": "0",
 }
 
 # Keep the test process hermetic: no profile, config file, endpoint override or CA

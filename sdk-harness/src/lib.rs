@@ -63,9 +63,13 @@ impl EmulatorProcess {
         // Quiet by default, so test output shows the tests, and every listener on a
         // free port, so emulators run side by side; `env` and `args` may say otherwise.
         cmd.env("IOTEMU_LOG", "warn");
-        for port in
-            ["IOTEMU_HTTP_PORT", "IOTEMU_MQTT_PORT", "IOTEMU_MQTTS_PORT", "IOTEMU_MQTTS_ALPN_PORT"]
-        {
+        for port in [
+            "IOTEMU_HTTP_PORT",
+            "IOTEMU_HTTPS_PORT",
+            "IOTEMU_MQTT_PORT",
+            "IOTEMU_MQTTS_PORT",
+            "IOTEMU_MQTTS_ALPN_PORT",
+        ] {
             cmd.env(port, "0");
         }
         cmd.envs(env.iter().copied());

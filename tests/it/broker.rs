@@ -372,3 +372,66 @@ async fn live_connections_see_policy_changes() {
     c.client.publish("dev/sensor-5/d", QoS::AtLeastOnce, false, "4").await.unwrap();
     assert!(c.closed().await.is_some());
 }
+
+#[tokio::test]
+async fn devices_publish_over_https_with_their_certificate() {
+    let s = Setup::new().await;
+    let d = device(&s.iot, "sensor-6").await;
+    let mut c = connect(tcp_options("https-watcher", &s.mqtt())).await.unwrap();
+    c.client.subscribe("shared/#", QoS::AtLeastOnce).await.unwrap();
+    assert!(c.wait_for(|i| matches!(i, rumqttc::Incoming::SubAck(_))).await);
+
+    // curl --cert --key --cacert https://localhost:8443/topics/...?qos=1, as the guide shows.
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    let (ca, cert, key) = (
+        write("ca.pem", &s.ca),
+        write("cert.pem", d.cert_pem.as_bytes()),
+        write("key.pem", d.key_pem.as_bytes()),
+    );
+    let port = s.emu.endpoints()["https"].rsplit_once(':').unwrap().1.to_owned();
+    let curl = |topic: &str, key: &std::path::Path, cert: &std::path::Path| {
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "-o", "-", "-w", "\n%{http_code}", "--cacert"])
+            .arg(&ca)
+            .arg("--cert")
+            .arg(cert)
+            .arg("--key")
+            .arg(key)
+            .args([
+                "-d",
+                r#"{"from":"https"}"#,
+                &format!("https://localhost:{port}/topics/{topic}?qos=1"),
+            ])
+            .output()
+            .expect("curl is installed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ok = curl("shared%2Fhttps", &key, &cert);
+    assert!(ok.ends_with("\n200"), "{ok}");
+    let got = c.next_publish().await.expect("the HTTPS publish is delivered");
+    assert_eq!(
+        (got.topic.as_str(), &got.payload[..]),
+        ("shared/https", &br#"{"from":"https"}"#[..])
+    );
+    let published = s.tap("kind=published&topic=shared/https").await;
+    assert_eq!(published[0]["principal"], d.cert_id.as_str());
+
+    // HTTP has no client id, so `${iot:ClientId}` does not resolve: denied.
+    let denied = curl("dev%2Fsensor-6%2Fhttps", &key, &cert);
+    assert!(denied.ends_with("\n403"), "{denied}");
+    // A certificate the emulator does not know.
+    let k = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::default();
+    p.distinguished_name.push(rcgen::DnType::CommonName, "nobody");
+    let (other_cert, other_key) = (
+        write("o.pem", p.self_signed(&k).unwrap().pem().as_bytes()),
+        write("ok.pem", k.serialize_pem().as_bytes()),
+    );
+    let unknown = curl("shared%2Fhttps", &other_key, &other_cert);
+    assert!(unknown.ends_with("\n403"), "{unknown}");
+}

@@ -3,6 +3,7 @@
 //! `x-amzn-RequestId`.
 
 pub mod edge;
+pub mod https;
 #[rustfmt::skip]
 pub mod generated;
 pub mod inspection;

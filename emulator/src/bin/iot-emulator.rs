@@ -28,6 +28,9 @@ struct Cli {
     /// Port of the HTTP edge; 0 picks a free one [IOTEMU_HTTP_PORT; default 4566].
     #[arg(long, value_name = "PORT")]
     http_port: Option<u16>,
+    /// Port of the data plane over mutual TLS (POST /topics/..) [IOTEMU_HTTPS_PORT; default 8443].
+    #[arg(long, value_name = "PORT")]
+    https_port: Option<u16>,
     /// Port of MQTT over plain TCP; 0 picks a free one [IOTEMU_MQTT_PORT; default 1883].
     #[arg(long, value_name = "PORT")]
     mqtt_port: Option<u16>,
@@ -80,6 +83,7 @@ fn main() -> Result<()> {
         bind: cli.bind,
         hostname: cli.hostname,
         http_port: cli.http_port,
+        https_port: cli.https_port,
         mqtt_port: cli.mqtt_port,
         mqtts_port: cli.mqtts_port,
         mqtts_alpn_port: cli.mqtts_alpn_port,

@@ -113,6 +113,41 @@ impl ClientAuth for DeviceAuth {
     }
 }
 
+/// The authorization of a registered ACTIVE certificate `id` of the app's region,
+/// in its owner's account; `client_id` names the connection's thing, if any.
+fn registered_certificate(
+    app: &App,
+    weak: Weak<App>,
+    id: &str,
+    client_id: &str,
+) -> Result<DeviceAuth, ConnectRefusal> {
+    let region = &app.config.region;
+    let found = app.store.read(|tx| tx.certificates_with_id(region, id)).map_err(store_refusal)?;
+    let Some((owner, cert)) = found.into_iter().next() else {
+        tracing::info!(certificate = %id, "refused: unknown certificate");
+        return Err(ConnectRefusal::BadCredentials);
+    };
+    if cert.status != CertificateStatus::Active {
+        tracing::info!(certificate = %id, status = cert.status.as_str(), "refused: certificate not ACTIVE");
+        return Err(ConnectRefusal::BadCredentials);
+    }
+    let scope = Scope::new(owner, region.clone());
+    Ok(DeviceAuth {
+        app: weak,
+        policy_principal: Some(cert.arn(&scope)),
+        scope,
+        principal: id.to_owned(),
+        client_id: client_id.to_owned(),
+        cache: Mutex::new(None),
+    })
+}
+
+/// The authorization of an HTTPS client presenting certificate `leaf` (the 8443
+/// data plane): registered and ACTIVE, no thing (thing variables are MQTT-only).
+pub fn https_principal(app: &Arc<App>, leaf: &[u8]) -> Result<DeviceAuth, ConnectRefusal> {
+    registered_certificate(app, Arc::downgrade(app), &x509::certificate_id(leaf), "")
+}
+
 fn store_refusal(e: StoreError) -> ConnectRefusal {
     tracing::error!(error = %e, "store failure while authenticating");
     ConnectRefusal::ServerUnavailable
@@ -148,34 +183,13 @@ impl Gateway {
         leaf: Option<&[u8]>,
         connect: &ConnectRequest,
     ) -> Result<Arc<dyn ClientAuth>, ConnectRefusal> {
-        let region = &app.config.region;
-        let found =
-            app.store.read(|tx| tx.certificates_with_id(region, id)).map_err(store_refusal)?;
-        let Some((owner, cert)) = found.into_iter().next() else {
-            if let Some(leaf) = leaf {
-                self.just_in_time_registration(app, leaf);
-            }
-            tracing::info!(certificate = %id, "connection refused: unknown certificate");
-            return Err(ConnectRefusal::BadCredentials);
-        };
-        if cert.status == CertificateStatus::PendingActivation
-            && let Some(leaf) = leaf
-        {
+        let found = registered_certificate(app, self.app.clone(), id, &connect.client_id);
+        if let (Err(_), Some(leaf)) = (&found, leaf) {
+            // Unknown or PENDING_ACTIVATION: a certificate of an auto-registering CA is
+            // registered (or announced again) before the refusal.
             self.just_in_time_registration(app, leaf);
         }
-        if cert.status != CertificateStatus::Active {
-            tracing::info!(certificate = %id, status = cert.status.as_str(), "connection refused: certificate not ACTIVE");
-            return Err(ConnectRefusal::BadCredentials);
-        }
-        let scope = Scope::new(owner, region.clone());
-        let auth = DeviceAuth {
-            app: self.app.clone(),
-            policy_principal: Some(cert.arn(&scope)),
-            scope,
-            principal: id.to_owned(),
-            client_id: connect.client_id.clone(),
-            cache: Mutex::new(None),
-        };
+        let auth = found?;
         let resource = auth.scope.arn(&format!("client/{}", connect.client_id));
         if !auth.allowed("iot:Connect", &resource) {
             tracing::info!(certificate = %id, client_id = %connect.client_id, "connection refused: iot:Connect denied");

@@ -33,7 +33,9 @@ fn presigned_scope(uri: &Uri) -> Result<(String, String), &'static str> {
         .ok_or("the URL carries no SigV4 credential (X-Amz-Credential)")?;
     let parts: Vec<&str> = credential.split('/').collect();
     match parts.as_slice() {
-        [key, _date, region, service, "aws4_request"] if *service == SIGNING_SERVICE && !key.is_empty() => {
+        [key, _date, region, service, "aws4_request"]
+            if *service == SIGNING_SERVICE && !key.is_empty() =>
+        {
             Ok(((*key).to_owned(), (*region).to_owned()))
         }
         _ => Err("the credential scope is not <key>/<date>/<region>/iotdevicegateway/aws4_request"),
@@ -52,11 +54,16 @@ pub async fn upgrade(
         Err(why) => return (StatusCode::FORBIDDEN, why).into_response(),
     };
     let Some(broker) = app.broker().cloned() else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "the message broker is not running").into_response();
+        return (StatusCode::SERVICE_UNAVAILABLE, "the message broker is not running")
+            .into_response();
     };
     ws.protocols(["mqtt"]).on_upgrade(move |socket| async move {
         let (core_side, bridge_side) = tokio::io::duplex(BRIDGE_BUFFER);
-        let peer = Peer { addr, listener: "ws", identity: TransportIdentity::SigV4 { access_key, region } };
+        let peer = Peer {
+            addr,
+            listener: "ws",
+            identity: TransportIdentity::SigV4 { access_key, region },
+        };
         tokio::spawn(bridge(socket, bridge_side));
         broker.serve(core_side, peer).await;
     })
@@ -105,7 +112,9 @@ mod tests {
         assert_eq!(presigned_scope(&uri).unwrap(), ("AKID".to_string(), "eu-west-1".to_string()));
         let unsigned: Uri = "/mqtt".parse().unwrap();
         assert!(presigned_scope(&unsigned).is_err());
-        let other: Uri = "/mqtt?X-Amz-Credential=AKID%2F20261125%2Feu-west-1%2Fiot%2Faws4_request".parse().unwrap();
+        let other: Uri = "/mqtt?X-Amz-Credential=AKID%2F20261125%2Feu-west-1%2Fiot%2Faws4_request"
+            .parse()
+            .unwrap();
         assert!(presigned_scope(&other).is_err());
     }
 }

@@ -15,6 +15,7 @@ pub struct Config {
     pub bind: String,
     pub hostname: String,
     pub http_port: u16,
+    pub https_port: u16,
     pub mqtt_port: u16,
     pub mqtts_port: u16,
     pub mqtts_alpn_port: u16,
@@ -39,6 +40,7 @@ pub struct Overrides {
     pub bind: Option<String>,
     pub hostname: Option<String>,
     pub http_port: Option<u16>,
+    pub https_port: Option<u16>,
     pub mqtt_port: Option<u16>,
     pub mqtts_port: Option<u16>,
     pub mqtts_alpn_port: Option<u16>,
@@ -56,6 +58,7 @@ impl Config {
     pub fn ephemeral() -> Config {
         Config {
             http_port: 0,
+            https_port: 0,
             mqtt_port: 0,
             mqtts_port: 0,
             mqtts_alpn_port: 0,
@@ -112,6 +115,7 @@ impl Config {
         text("IOTEMU_TCP_PRINCIPAL", &mut self.tcp_principal);
         text("IOTEMU_COMPAT", &mut self.compat);
         for (name, slot) in [
+            ("IOTEMU_HTTPS_PORT", &mut self.https_port),
             ("IOTEMU_MQTT_PORT", &mut self.mqtt_port),
             ("IOTEMU_MQTTS_PORT", &mut self.mqtts_port),
             ("IOTEMU_MQTTS_ALPN_PORT", &mut self.mqtts_alpn_port),
@@ -145,6 +149,9 @@ impl Config {
         set(&mut self.log, &flags.log);
         set(&mut self.tcp_principal, &flags.tcp_principal);
         set(&mut self.compat, &flags.compat);
+        if let Some(p) = flags.https_port {
+            self.https_port = p;
+        }
         if let Some(p) = flags.mqtt_port {
             self.mqtt_port = p;
         }

@@ -407,7 +407,9 @@ pub fn just_in_time_register(
             }
             let scope = Scope::new(account, region);
             if let Some(existing) = tx.certificate(&scope, &cert.id)? {
-                return Ok(Some(PendingActivation {
+                // Only a certificate still awaiting activation is announced again.
+                let pending = existing.status == CertificateStatus::PendingActivation;
+                return Ok(pending.then_some(PendingActivation {
                     scope,
                     certificate: existing,
                     ca_id: ca.id,
