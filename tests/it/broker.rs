@@ -435,3 +435,64 @@ async fn devices_publish_over_https_with_their_certificate() {
     let unknown = curl("shared%2Fhttps", &other_key, &other_cert);
     assert!(unknown.ends_with("\n403"), "{unknown}");
 }
+
+#[tokio::test]
+async fn registry_events_for_the_enabled_event_types() {
+    use aws_sdk_iot::types::Configuration;
+
+    let s = Setup::new().await;
+    let before = s.iot.describe_event_configurations().send().await.unwrap();
+    let all = before.event_configurations().unwrap();
+    assert!(all.values().all(|c| !c.enabled()), "every event type starts disabled");
+    assert_eq!(all.len(), 11);
+    let on = Configuration::builder().enabled(true).build();
+    s.iot
+        .update_event_configurations()
+        .event_configurations(aws_sdk_iot::types::EventType::Thing, on.clone())
+        .event_configurations(aws_sdk_iot::types::EventType::ThingType, on.clone())
+        .event_configurations(aws_sdk_iot::types::EventType::ThingGroup, on)
+        .send()
+        .await
+        .unwrap();
+    let after = s.iot.describe_event_configurations().send().await.unwrap();
+    let enabled: Vec<_> = after.event_configurations().unwrap().iter().filter(|(_, c)| c.enabled()).map(|(k, _)| k.as_str().to_owned()).collect();
+    let mut enabled = enabled;
+    enabled.sort();
+    assert_eq!(enabled, ["THING", "THING_GROUP", "THING_TYPE"]);
+
+    let mut watcher = connect(tcp_options("events-watcher", &s.mqtt())).await.unwrap();
+    watcher.client.subscribe("$aws/events/+/#", QoS::AtLeastOnce).await.unwrap();
+    assert!(watcher.wait_for(|i| matches!(i, rumqttc::Incoming::SubAck(_))).await);
+
+    s.iot.create_thing_type().thing_type_name("Lamp").send().await.unwrap();
+    s.iot.create_thing().thing_name("lamp-1").thing_type_name("Lamp").send().await.unwrap();
+    s.iot.create_thing().thing_name("lamp-1").thing_type_name("Lamp").send().await.unwrap(); // a repeat: no event
+    s.iot
+        .update_thing()
+        .thing_name("lamp-1")
+        .attribute_payload(aws_sdk_iot::types::AttributePayload::builder().attributes("room", "hall").build())
+        .send()
+        .await
+        .unwrap();
+    s.iot.create_thing_group().thing_group_name("home").send().await.unwrap();
+    s.iot.create_thing_group().thing_group_name("hall").parent_group_name("home").send().await.unwrap();
+    // Membership events are not enabled: adding produces no message.
+    s.iot.add_thing_to_thing_group().thing_name("lamp-1").thing_group_name("hall").send().await.unwrap();
+    s.iot.delete_thing().thing_name("lamp-1").send().await.unwrap();
+    s.iot.delete_thing_group().thing_group_name("hall").send().await.unwrap();
+
+    let mut events = Vec::new();
+    while events.len() < 7 {
+        let p = watcher.next_publish().await.expect("a registry event");
+        if p.topic.starts_with("$aws/events/presence") || p.topic.starts_with("$aws/events/subscriptions") {
+            continue;
+        }
+        let mut body: Value = serde_json::from_slice(&p.payload).unwrap();
+        assert!(body["timestamp"].as_i64().is_some_and(|t| t > 1_000_000_000_000), "milliseconds");
+        body["timestamp"] = Value::String("[epoch millis]".into());
+        events.push(serde_json::json!({ "topic": p.topic, "payload": body }));
+    }
+    let mut redactor = Redactor::new();
+    let redacted: Vec<Value> = events.iter().map(|e| redactor.redact(e)).collect();
+    insta::assert_json_snapshot!(redacted);
+}

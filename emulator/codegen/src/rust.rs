@@ -505,13 +505,11 @@ impl<'a> Generator<'a> {
                     None => String::new(),
                 };
                 if let Some(kc) = self.constraints_of(key) {
-                    if val.kind != "string" {
-                        bail!(
-                            "{shape_name}: key constraints on a map of {} are not supported yet",
-                            val.kind
-                        );
+                    if val.kind == "string" {
+                        s += &format!("            v.map_keys({path}, {value}, {kc});\n");
+                    } else {
+                        s += &format!("            v.map_keys_of({path}, {value}, {kc});\n");
                     }
-                    s += &format!("            v.map_keys({path}, {value}, {kc});\n");
                 }
                 if val.kind == "string" {
                     if let Some(vc) = self.constraints_of(val) {

@@ -17,39 +17,40 @@ use super::generated::iot::{
     DeleteThingGroupOutput, DeleteThingInput, DeleteThingOutput, DeleteThingTypeInput,
     DeleteThingTypeOutput, DeprecateThingTypeInput, DeprecateThingTypeOutput,
     DescribeCACertificateInput, DescribeCACertificateOutput, DescribeCertificateInput,
-    DescribeCertificateOutput, DescribeThingGroupInput, DescribeThingGroupOutput,
-    DescribeThingInput, DescribeThingOutput, DescribeThingTypeInput, DescribeThingTypeOutput,
-    DetachPolicyInput, DetachPolicyOutput, DetachPrincipalPolicyInput, DetachPrincipalPolicyOutput,
-    DetachThingPrincipalInput, DetachThingPrincipalOutput, ErrorCode, GetEffectivePoliciesInput,
-    GetEffectivePoliciesOutput, GetPolicyInput, GetPolicyOutput, GetPolicyVersionInput,
-    GetPolicyVersionOutput, GetRegistrationCodeInput, GetRegistrationCodeOutput, IotApi,
-    ListAttachedPoliciesInput, ListAttachedPoliciesOutput, ListCACertificatesInput,
-    ListCACertificatesOutput, ListCertificatesByCAInput, ListCertificatesByCAOutput,
-    ListCertificatesInput, ListCertificatesOutput, ListOutgoingCertificatesInput,
-    ListOutgoingCertificatesOutput, ListPoliciesInput, ListPoliciesOutput,
-    ListPolicyPrincipalsInput, ListPolicyPrincipalsOutput, ListPolicyVersionsInput,
-    ListPolicyVersionsOutput, ListPrincipalPoliciesInput, ListPrincipalPoliciesOutput,
-    ListPrincipalThingsInput, ListPrincipalThingsOutput, ListTagsForResourceInput,
-    ListTagsForResourceOutput, ListTargetsForPolicyInput, ListTargetsForPolicyOutput,
-    ListThingGroupsForThingInput, ListThingGroupsForThingOutput, ListThingGroupsInput,
-    ListThingGroupsOutput, ListThingPrincipalsInput, ListThingPrincipalsOutput,
-    ListThingTypesInput, ListThingTypesOutput, ListThingsInThingGroupInput,
-    ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput, RegisterCACertificateInput,
-    RegisterCACertificateOutput, RegisterCertificateInput, RegisterCertificateOutput,
-    RegisterCertificateWithoutCAInput, RegisterCertificateWithoutCAOutput,
-    RejectCertificateTransferInput, RejectCertificateTransferOutput,
-    RemoveThingFromThingGroupInput, RemoveThingFromThingGroupOutput, SetDefaultPolicyVersionInput,
-    SetDefaultPolicyVersionOutput, TagResourceInput, TagResourceOutput, TestAuthorizationInput,
-    TestAuthorizationOutput, TransferCertificateInput, TransferCertificateOutput,
-    UntagResourceInput, UntagResourceOutput, UpdateCACertificateInput, UpdateCACertificateOutput,
-    UpdateCertificateInput, UpdateCertificateOutput, UpdateThingGroupInput, UpdateThingGroupOutput,
-    UpdateThingGroupsForThingInput, UpdateThingGroupsForThingOutput, UpdateThingInput,
-    UpdateThingOutput,
+    DescribeCertificateOutput, DescribeEventConfigurationsInput, DescribeEventConfigurationsOutput,
+    DescribeThingGroupInput, DescribeThingGroupOutput, DescribeThingInput, DescribeThingOutput,
+    DescribeThingTypeInput, DescribeThingTypeOutput, DetachPolicyInput, DetachPolicyOutput,
+    DetachPrincipalPolicyInput, DetachPrincipalPolicyOutput, DetachThingPrincipalInput,
+    DetachThingPrincipalOutput, ErrorCode, GetEffectivePoliciesInput, GetEffectivePoliciesOutput,
+    GetPolicyInput, GetPolicyOutput, GetPolicyVersionInput, GetPolicyVersionOutput,
+    GetRegistrationCodeInput, GetRegistrationCodeOutput, IotApi, ListAttachedPoliciesInput,
+    ListAttachedPoliciesOutput, ListCACertificatesInput, ListCACertificatesOutput,
+    ListCertificatesByCAInput, ListCertificatesByCAOutput, ListCertificatesInput,
+    ListCertificatesOutput, ListOutgoingCertificatesInput, ListOutgoingCertificatesOutput,
+    ListPoliciesInput, ListPoliciesOutput, ListPolicyPrincipalsInput, ListPolicyPrincipalsOutput,
+    ListPolicyVersionsInput, ListPolicyVersionsOutput, ListPrincipalPoliciesInput,
+    ListPrincipalPoliciesOutput, ListPrincipalThingsInput, ListPrincipalThingsOutput,
+    ListTagsForResourceInput, ListTagsForResourceOutput, ListTargetsForPolicyInput,
+    ListTargetsForPolicyOutput, ListThingGroupsForThingInput, ListThingGroupsForThingOutput,
+    ListThingGroupsInput, ListThingGroupsOutput, ListThingPrincipalsInput,
+    ListThingPrincipalsOutput, ListThingTypesInput, ListThingTypesOutput,
+    ListThingsInThingGroupInput, ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput,
+    RegisterCACertificateInput, RegisterCACertificateOutput, RegisterCertificateInput,
+    RegisterCertificateOutput, RegisterCertificateWithoutCAInput,
+    RegisterCertificateWithoutCAOutput, RejectCertificateTransferInput,
+    RejectCertificateTransferOutput, RemoveThingFromThingGroupInput,
+    RemoveThingFromThingGroupOutput, SetDefaultPolicyVersionInput, SetDefaultPolicyVersionOutput,
+    TagResourceInput, TagResourceOutput, TestAuthorizationInput, TestAuthorizationOutput,
+    TransferCertificateInput, TransferCertificateOutput, UntagResourceInput, UntagResourceOutput,
+    UpdateCACertificateInput, UpdateCACertificateOutput, UpdateCertificateInput,
+    UpdateCertificateOutput, UpdateEventConfigurationsInput, UpdateEventConfigurationsOutput,
+    UpdateThingGroupInput, UpdateThingGroupOutput, UpdateThingGroupsForThingInput,
+    UpdateThingGroupsForThingOutput, UpdateThingInput, UpdateThingOutput,
 };
 use super::wire::{ApiError, RequestContext};
 use super::{
-    authorization, ca_certificates, certificates, policies, tags, thing_groups, thing_types,
-    things, transfers,
+    authorization, ca_certificates, certificates, events, policies, tags, thing_groups,
+    thing_types, things, transfers,
 };
 use crate::app::App;
 use crate::domain::registry::RegistryError;
@@ -602,5 +603,21 @@ impl IotApi for App {
         input: TestAuthorizationInput,
     ) -> Result<TestAuthorizationOutput, ApiError> {
         authorization::test_authorization(self, ctx, input)
+    }
+
+    async fn describe_event_configurations(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeEventConfigurationsInput,
+    ) -> Result<DescribeEventConfigurationsOutput, ApiError> {
+        events::describe_event_configurations(self, ctx, input)
+    }
+
+    async fn update_event_configurations(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateEventConfigurationsInput,
+    ) -> Result<UpdateEventConfigurationsOutput, ApiError> {
+        events::update_event_configurations(self, ctx, input)
     }
 }

@@ -16,6 +16,7 @@ mod ca_certificates;
 mod certificates;
 mod connections;
 mod data;
+mod events;
 mod iot;
 mod paging;
 mod policies;

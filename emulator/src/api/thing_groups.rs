@@ -1,5 +1,6 @@
 //! Thing groups: create, describe, update, delete, membership and listings.
 
+use super::events::emit;
 use super::generated::iot::{
     AddThingToThingGroupInput, AddThingToThingGroupOutput, AttributePayload, CreateThingGroupInput,
     CreateThingGroupOutput, DeleteThingGroupInput, DeleteThingGroupOutput, DescribeThingGroupInput,
@@ -16,8 +17,30 @@ use super::tags::tag_map;
 use super::wire::{ApiError, RequestContext, Timestamp};
 use crate::app::App;
 use crate::domain::Scope;
+use crate::domain::events::{Operation, thing_group_event};
+use crate::domain::registry::thing_groups::ThingGroup;
 use crate::domain::registry::thing_groups::{GroupProperties, GroupQuery, ThingGroups, group_arn};
 use crate::store::SqliteStore;
+
+/// A thing group event, with the parent's id and the chain of ancestors.
+fn emit_group(app: &App, ctx: &RequestContext, op: Operation, g: &ThingGroup) {
+    let parent = g.parent.as_deref().and_then(|p| groups(app).describe(&ctx.scope, p).ok());
+    let chain: Vec<String> = parent
+        .as_ref()
+        .map(|p| p.root_to_parent.iter().cloned().chain([p.group.name.clone()]).collect())
+        .unwrap_or_default();
+    let parent_id = parent.as_ref().map(|p| p.group.id.as_str());
+    let event = thing_group_event(
+        &ctx.scope,
+        op,
+        g,
+        parent_id,
+        &chain,
+        app.ids.uuid(),
+        app.clock.now_millis(),
+    );
+    emit(app, &ctx.scope, event);
+}
 
 fn groups(app: &App) -> ThingGroups<'_, SqliteStore> {
     ThingGroups { store: &app.store, clock: app.clock.as_ref(), ids: app.ids.as_ref() }
@@ -67,8 +90,8 @@ pub fn create_thing_group(
     ctx: &RequestContext,
     input: CreateThingGroupInput,
 ) -> Result<CreateThingGroupOutput, ApiError> {
-    let g = groups(app)
-        .create(
+    let (g, created) = groups(app)
+        .create_reporting(
             &ctx.scope,
             &input.thing_group_name,
             input.parent_group_name.as_deref(),
@@ -76,6 +99,9 @@ pub fn create_thing_group(
             &tag_map(input.tags),
         )
         .map_err(registry_error)?;
+    if created {
+        emit_group(app, ctx, Operation::Created, &g);
+    }
     Ok(CreateThingGroupOutput {
         thing_group_arn: Some(g.arn(&ctx.scope)),
         thing_group_id: Some(g.id),
@@ -129,6 +155,9 @@ pub fn update_thing_group(
             input.expected_version,
         )
         .map_err(registry_error)?;
+    if let Ok(d) = groups(app).describe(&ctx.scope, &input.thing_group_name) {
+        emit_group(app, ctx, Operation::Updated, &d.group);
+    }
     Ok(UpdateThingGroupOutput { version: Some(version) })
 }
 
@@ -137,9 +166,12 @@ pub fn delete_thing_group(
     ctx: &RequestContext,
     input: DeleteThingGroupInput,
 ) -> Result<DeleteThingGroupOutput, ApiError> {
-    groups(app)
+    let deleted = groups(app)
         .delete(&ctx.scope, &input.thing_group_name, input.expected_version)
         .map_err(registry_error)?;
+    if let Some(g) = deleted {
+        emit_group(app, ctx, Operation::Deleted, &g);
+    }
     Ok(DeleteThingGroupOutput {})
 }
 

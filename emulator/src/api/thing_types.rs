@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::events::emit;
 use super::generated::iot::{
     CreateThingTypeInput, CreateThingTypeOutput, DeleteThingTypeInput, DeleteThingTypeOutput,
     DeprecateThingTypeInput, DeprecateThingTypeOutput, DescribeThingTypeInput,
@@ -15,8 +16,14 @@ use super::tags::tag_map;
 use super::wire::{ApiError, RequestContext, Timestamp};
 use crate::app::App;
 use crate::domain::Scope;
+use crate::domain::events::{Operation, thing_type_event};
 use crate::domain::registry::thing_types::{self as domain, ThingType, ThingTypes};
 use crate::store::SqliteStore;
+
+fn emit_type(app: &App, ctx: &RequestContext, op: Operation, t: &ThingType) {
+    let event = thing_type_event(&ctx.scope, op, t, app.ids.uuid(), app.clock.now_millis());
+    emit(app, &ctx.scope, event);
+}
 
 fn thing_types(app: &App) -> ThingTypes<'_, SqliteStore> {
     ThingTypes {
@@ -80,9 +87,12 @@ pub fn create_thing_type(
 ) -> Result<CreateThingTypeOutput, ApiError> {
     let tags: BTreeMap<String, String> = tag_map(input.tags);
     let properties = properties_from_wire(input.thing_type_properties);
-    let t = thing_types(app)
-        .create(&ctx.scope, &input.thing_type_name, properties, &tags)
+    let (t, created) = thing_types(app)
+        .create_reporting(&ctx.scope, &input.thing_type_name, properties, &tags)
         .map_err(registry_error)?;
+    if created {
+        emit_type(app, ctx, Operation::Created, &t);
+    }
     Ok(CreateThingTypeOutput {
         thing_type_arn: Some(t.arn(&ctx.scope)),
         thing_type_id: Some(t.id),
@@ -142,9 +152,10 @@ pub fn deprecate_thing_type(
     ctx: &RequestContext,
     input: DeprecateThingTypeInput,
 ) -> Result<DeprecateThingTypeOutput, ApiError> {
-    thing_types(app)
+    let t = thing_types(app)
         .deprecate(&ctx.scope, &input.thing_type_name, input.undo_deprecate.unwrap_or(false))
         .map_err(registry_error)?;
+    emit_type(app, ctx, Operation::Updated, &t);
     Ok(DeprecateThingTypeOutput {})
 }
 
@@ -153,6 +164,7 @@ pub fn delete_thing_type(
     ctx: &RequestContext,
     input: DeleteThingTypeInput,
 ) -> Result<DeleteThingTypeOutput, ApiError> {
-    thing_types(app).delete(&ctx.scope, &input.thing_type_name).map_err(registry_error)?;
+    let t = thing_types(app).delete(&ctx.scope, &input.thing_type_name).map_err(registry_error)?;
+    emit_type(app, ctx, Operation::Deleted, &t);
     Ok(DeleteThingTypeOutput {})
 }

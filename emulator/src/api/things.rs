@@ -1,6 +1,7 @@
 //! Things: CreateThing, DescribeThing, ListThings, UpdateThing, DeleteThing.
 //! The pattern of every resource group: decode (generated) → domain call → encode.
 
+use super::events::emit;
 use super::generated::iot::{
     CreateThingInput, CreateThingOutput, DeleteThingInput, DeleteThingOutput, DescribeThingInput,
     DescribeThingOutput, ErrorCode, ListThingsInput, ListThingsOutput, ThingAttribute,
@@ -10,10 +11,17 @@ use super::iot::registry_error;
 use super::paging::{decode_token, encode_token, page_size};
 use super::wire::{ApiError, RequestContext};
 use crate::app::App;
+use crate::domain::events::{Operation, thing_event};
+use crate::domain::registry::things::Thing;
 use crate::domain::registry::things::{
     AttributeChange, AttributeFilter, NewThing, ThingQuery, ThingUpdate, Things,
 };
 use crate::store::SqliteStore;
+
+fn emit_thing(app: &App, ctx: &RequestContext, op: Operation, thing: &Thing) {
+    let event = thing_event(&ctx.scope, op, thing, app.ids.uuid(), app.clock.now_millis());
+    emit(app, &ctx.scope, event);
+}
 
 fn things(app: &App) -> Things<'_, SqliteStore> {
     Things { store: &app.store, clock: app.clock.as_ref(), ids: app.ids.as_ref() }
@@ -37,7 +45,10 @@ pub fn create_thing(
         type_name: input.thing_type_name,
         attributes: input.attribute_payload.and_then(|p| p.attributes).unwrap_or_default(),
     };
-    let thing = things(app).create(&ctx.scope, new).map_err(registry_error)?;
+    let (thing, created) = things(app).create_reporting(&ctx.scope, new).map_err(registry_error)?;
+    if created {
+        emit_thing(app, ctx, Operation::Created, &thing);
+    }
     Ok(CreateThingOutput {
         thing_arn: Some(thing.arn(&ctx.scope)),
         thing_id: Some(thing.id),
@@ -121,7 +132,8 @@ pub fn update_thing(
         }),
         expected_version: input.expected_version,
     };
-    things(app).update(&ctx.scope, update).map_err(registry_error)?;
+    let thing = things(app).update(&ctx.scope, update).map_err(registry_error)?;
+    emit_thing(app, ctx, Operation::Updated, &thing);
     Ok(UpdateThingOutput {})
 }
 
@@ -130,8 +142,11 @@ pub fn delete_thing(
     ctx: &RequestContext,
     input: DeleteThingInput,
 ) -> Result<DeleteThingOutput, ApiError> {
-    things(app)
+    let deleted = things(app)
         .delete(&ctx.scope, &input.thing_name, input.expected_version)
         .map_err(registry_error)?;
+    if let Some(thing) = deleted {
+        emit_thing(app, ctx, Operation::Deleted, &thing);
+    }
     Ok(DeleteThingOutput {})
 }

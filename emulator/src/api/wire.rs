@@ -555,6 +555,18 @@ impl Validation {
         self.map_constraint(path, &shown, "Map keys", map.keys().map(String::as_str), constraints);
     }
 
+    /// Key constraints of a map whose values are not text: shown as its keys.
+    pub fn map_keys_of<V>(
+        &mut self,
+        path: &str,
+        map: &BTreeMap<String, V>,
+        constraints: &[Constraint],
+    ) {
+        let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        let shown = format!("[{}]", keys.join(", "));
+        self.map_constraint(path, &shown, "Map keys", keys.into_iter(), constraints);
+    }
+
     pub fn map_values(
         &mut self,
         path: &str,

@@ -2,6 +2,7 @@
 //! through the `Store` trait and time and ids through `Clock` and `IdGen` (D8).
 
 pub mod clock;
+pub mod events;
 pub mod pki;
 pub mod registry;
 pub mod security;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::events::EventConfigRecords;
 use super::pki::CaRecords;
 use super::registry::principals::ThingPrincipalRecords;
 use super::registry::thing_groups::ThingGroupRecords;
@@ -37,6 +38,7 @@ pub trait Tx:
     + CaCertificateRecords
     + PolicyRecords
     + ThingPrincipalRecords
+    + EventConfigRecords
 {
 }
 
@@ -50,6 +52,7 @@ impl<T> Tx for T where
         + CaCertificateRecords
         + PolicyRecords
         + ThingPrincipalRecords
+        + EventConfigRecords
 {
 }
 

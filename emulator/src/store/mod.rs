@@ -5,6 +5,7 @@
 mod ca;
 mod ca_certificates;
 mod certificates;
+mod events;
 mod policies;
 mod principals;
 mod tags;
@@ -28,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_security.sql"),
     include_str!("migrations/0005_ca_certificates.sql"),
     include_str!("migrations/0006_certificate_transfers.sql"),
+    include_str!("migrations/0007_event_configurations.sql"),
 ];
 
 /// Tables that `reset` keeps: the root CA must survive so devices keep trusting it.

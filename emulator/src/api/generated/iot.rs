@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot` (signing name `iot`), from botocore botocore==1.44.8:
-//! 272 operations, 67 with typed bindings.
+//! 272 operations, 69 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -90,23 +90,36 @@ static CONSTRAINTS_18: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_9)];
 static CONSTRAINTS_19: &[Constraint] = &[Constraint::OneOf(&["ENABLE", "DISABLE"])];
 static CONSTRAINTS_20: &[Constraint] = &[Constraint::OneOf(&["ACTIVE", "INACTIVE"])];
-static CONSTRAINTS_21: &[Constraint] =
-    &[Constraint::OneOf(&["PUBLISH", "SUBSCRIBE", "RECEIVE", "CONNECT"])];
+static CONSTRAINTS_21: &[Constraint] = &[Constraint::OneOf(&[
+    "THING",
+    "THING_GROUP",
+    "THING_TYPE",
+    "THING_GROUP_MEMBERSHIP",
+    "THING_GROUP_HIERARCHY",
+    "THING_TYPE_ASSOCIATION",
+    "JOB",
+    "JOB_EXECUTION",
+    "POLICY",
+    "CERTIFICATE",
+    "CA_CERTIFICATE",
+])];
 static CONSTRAINTS_22: &[Constraint] =
-    &[Constraint::MaxLength(2048), Constraint::Pattern(&PATTERN_3)];
+    &[Constraint::OneOf(&["PUBLISH", "SUBSCRIBE", "RECEIVE", "CONNECT"])];
 static CONSTRAINTS_23: &[Constraint] =
+    &[Constraint::MaxLength(2048), Constraint::Pattern(&PATTERN_3)];
+static CONSTRAINTS_24: &[Constraint] =
     &[Constraint::OneOf(&["ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY"])];
-static CONSTRAINTS_24: &[Constraint] = &[Constraint::MinValue(1.0)];
-static CONSTRAINTS_25: &[Constraint] = &[Constraint::MinLength(1)];
-static CONSTRAINTS_26: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
+static CONSTRAINTS_25: &[Constraint] = &[Constraint::MinValue(1.0)];
+static CONSTRAINTS_26: &[Constraint] = &[Constraint::MinLength(1)];
 static CONSTRAINTS_27: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
+static CONSTRAINTS_28: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_11)];
-static CONSTRAINTS_28: &[Constraint] = &[Constraint::MaxLength(2048), Constraint::MinLength(20)];
-static CONSTRAINTS_29: &[Constraint] =
+static CONSTRAINTS_29: &[Constraint] = &[Constraint::MaxLength(2048), Constraint::MinLength(20)];
+static CONSTRAINTS_30: &[Constraint] =
     &[Constraint::MaxLength(10240), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_3)];
-static CONSTRAINTS_30: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
-static CONSTRAINTS_31: &[Constraint] =
+static CONSTRAINTS_31: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
+static CONSTRAINTS_32: &[Constraint] =
     &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_12)];
 
 /// Every operation of the service, in model order.
@@ -1402,7 +1415,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/event-configurations",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DescribeFleetMetric",
@@ -2446,7 +2459,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PATCH",
         uri: "/event-configurations",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "UpdateFleetMetric",
@@ -3713,6 +3726,37 @@ pub struct DescribeCertificateOutput {
 }
 
 impl IntoReply for DescribeCertificateOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DescribeEventConfigurations` (`GET /event-configurations`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DescribeEventConfigurationsInput {}
+
+impl FromRequest for DescribeEventConfigurationsInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        validation.finish()?;
+        Ok(Self {})
+    }
+}
+
+/// The response of `DescribeEventConfigurations`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DescribeEventConfigurationsOutput {
+    #[serde(rename = "creationDate", skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<Timestamp>,
+    #[serde(rename = "eventConfigurations", skip_serializing_if = "Option::is_none")]
+    pub event_configurations: Option<BTreeMap<String, Configuration>>,
+    #[serde(rename = "lastModifiedDate", skip_serializing_if = "Option::is_none")]
+    pub last_modified_date: Option<Timestamp>,
+}
+
+impl IntoReply for DescribeEventConfigurationsOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -5628,6 +5672,47 @@ impl IntoReply for UpdateCertificateOutput {
     }
 }
 
+/// The decoded request of `UpdateEventConfigurations` (`PATCH /event-configurations`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateEventConfigurationsInput {
+    pub event_configurations: Option<BTreeMap<String, Configuration>>,
+}
+
+impl FromRequest for UpdateEventConfigurationsInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        #[derive(Default, serde::Deserialize)]
+        struct Body {
+            #[serde(default, rename = "eventConfigurations")]
+            event_configurations: Option<BTreeMap<String, Configuration>>,
+        }
+        let mut body: Body = req.json_body()?;
+        let event_configurations: Option<BTreeMap<String, Configuration>> =
+            body.event_configurations.take();
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &event_configurations {
+            v.map_keys_of("eventConfigurations", x, CONSTRAINTS_21);
+            let mp: &str = "eventConfigurations";
+            for (k, item) in x.iter() {
+                item.validate(&format!("{}.{}", mp, k), v);
+            }
+        }
+        validation.finish()?;
+        Ok(Self { event_configurations })
+    }
+}
+
+/// The response of `UpdateEventConfigurations`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UpdateEventConfigurationsOutput {}
+
+impl IntoReply for UpdateEventConfigurationsOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `UpdateThing` (`PATCH /things/{thingName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateThingInput {
@@ -5862,13 +5947,13 @@ impl AuthInfo {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.action_type {
-            v.string(&Validation::join(path, "actionType"), x, CONSTRAINTS_21);
+            v.string(&Validation::join(path, "actionType"), x, CONSTRAINTS_22);
         }
         {
             let x = &self.resources;
             let lp: &str = &Validation::join(path, "resources");
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_22);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_23);
             }
         }
     }
@@ -5896,7 +5981,7 @@ impl AuthResult {
             x.validate(&Validation::join(path, "allowed"), v);
         }
         if let Some(x) = &self.auth_decision {
-            v.string(&Validation::join(path, "authDecision"), x, CONSTRAINTS_23);
+            v.string(&Validation::join(path, "authDecision"), x, CONSTRAINTS_24);
         }
         if let Some(x) = &self.auth_info {
             x.validate(&Validation::join(path, "authInfo"), v);
@@ -5977,7 +6062,7 @@ impl CACertificateDescription {
             v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
         }
         if let Some(x) = &self.customer_version {
-            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_24);
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_25);
         }
         if let Some(x) = &self.owned_by {
             v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_17);
@@ -6070,7 +6155,7 @@ impl CertificateDescription {
             v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
         }
         if let Some(x) = &self.customer_version {
-            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_24);
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_25);
         }
         if let Some(x) = &self.owned_by {
             v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_17);
@@ -6100,6 +6185,18 @@ pub struct CertificateValidity {
 }
 
 impl CertificateValidity {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `Configuration`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Configuration {
+    #[serde(default, rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+impl Configuration {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {}
 }
@@ -6217,10 +6314,10 @@ impl KeyPair {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.private_key {
-            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_25);
+            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_26);
         }
         if let Some(x) = &self.public_key {
-            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_25);
+            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_26);
         }
     }
 }
@@ -6329,13 +6426,13 @@ impl PropagatingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.connection_attribute {
-            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_26);
+            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_27);
         }
         if let Some(x) = &self.thing_attribute {
             v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_10);
         }
         if let Some(x) = &self.user_property_key {
-            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_27);
+            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_28);
         }
     }
 }
@@ -6355,10 +6452,10 @@ impl RegistrationConfig {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.role_arn {
-            v.string(&Validation::join(path, "roleArn"), x, CONSTRAINTS_28);
+            v.string(&Validation::join(path, "roleArn"), x, CONSTRAINTS_29);
         }
         if let Some(x) = &self.template_body {
-            v.string(&Validation::join(path, "templateBody"), x, CONSTRAINTS_29);
+            v.string(&Validation::join(path, "templateBody"), x, CONSTRAINTS_30);
         }
         if let Some(x) = &self.template_name {
             v.string(&Validation::join(path, "templateName"), x, CONSTRAINTS_9);
@@ -6383,7 +6480,7 @@ impl Tag {
             v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_18);
         }
         if let Some(x) = &self.value {
-            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_30);
+            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_31);
         }
     }
 }
@@ -6461,7 +6558,7 @@ impl ThingGroupProperties {
             x.validate(&Validation::join(path, "attributePayload"), v);
         }
         if let Some(x) = &self.thing_group_description {
-            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_31);
+            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_32);
         }
     }
 }
@@ -6534,7 +6631,7 @@ impl ThingTypeProperties {
             }
         }
         if let Some(x) = &self.thing_type_description {
-            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_31);
+            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_32);
         }
     }
 }
@@ -7599,13 +7696,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DescribeEndpoint")) }
     }
 
-    /// `DescribeEventConfigurations` (no typed bindings yet).
+    /// `DescribeEventConfigurations`.
     fn describe_event_configurations(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DescribeEventConfigurationsInput,
+    ) -> impl Future<Output = Result<DescribeEventConfigurationsOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DescribeEventConfigurations")) }
     }
 
@@ -9099,13 +9196,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("UpdateEncryptionConfiguration")) }
     }
 
-    /// `UpdateEventConfigurations` (no typed bindings yet).
+    /// `UpdateEventConfigurations`.
     fn update_event_configurations(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: UpdateEventConfigurationsInput,
+    ) -> impl Future<Output = Result<UpdateEventConfigurationsOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateEventConfigurations")) }
     }
 
@@ -9519,7 +9616,14 @@ pub async fn dispatch<A: IotApi>(
             api.describe_encryption_configuration(ctx, req).await
         }
         Operation::DescribeEndpoint => api.describe_endpoint(ctx, req).await,
-        Operation::DescribeEventConfigurations => api.describe_event_configurations(ctx, req).await,
+        Operation::DescribeEventConfigurations => {
+            let input = DescribeEventConfigurationsInput::from_request(&req)?;
+            Ok(api
+                .describe_event_configurations(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::DescribeFleetMetric => api.describe_fleet_metric(ctx, req).await,
         Operation::DescribeIndex => api.describe_index(ctx, req).await,
         Operation::DescribeJob => api.describe_job(ctx, req).await,
@@ -9857,7 +9961,14 @@ pub async fn dispatch<A: IotApi>(
         Operation::UpdateEncryptionConfiguration => {
             api.update_encryption_configuration(ctx, req).await
         }
-        Operation::UpdateEventConfigurations => api.update_event_configurations(ctx, req).await,
+        Operation::UpdateEventConfigurations => {
+            let input = UpdateEventConfigurationsInput::from_request(&req)?;
+            Ok(api
+                .update_event_configurations(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::UpdateFleetMetric => api.update_fleet_metric(ctx, req).await,
         Operation::UpdateIndexingConfiguration => api.update_indexing_configuration(ctx, req).await,
         Operation::UpdateJob => api.update_job(ctx, req).await,

@@ -207,6 +207,18 @@ impl<S: Store> ThingGroups<'_, S> {
         properties: GroupProperties,
         tags: &BTreeMap<String, String>,
     ) -> Result<ThingGroup, RegistryError> {
+        self.create_reporting(scope, name, parent, properties, tags).map(|(g, _)| g)
+    }
+
+    /// CreateThingGroup, also saying whether the group is new.
+    pub fn create_reporting(
+        &self,
+        scope: &Scope,
+        name: &str,
+        parent: Option<&str>,
+        properties: GroupProperties,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(ThingGroup, bool), RegistryError> {
         let attributes = properties.attributes.unwrap_or_default();
         check_attribute_count(&attributes)?;
         self.store.write(|tx| {
@@ -215,7 +227,7 @@ impl<S: Store> ThingGroups<'_, S> {
                     && existing.description == properties.description
                     && existing.attributes == attributes;
                 if same {
-                    return Ok(existing);
+                    return Ok((existing, false));
                 }
                 return Err(RegistryError::AlreadyExists(format!(
                     "Thing group {name} already exists with different properties."
@@ -248,7 +260,7 @@ impl<S: Store> ThingGroups<'_, S> {
             };
             tx.put_thing_group(scope, &group)?;
             add_tags(tx, scope, &group.arn(scope), tags)?;
-            Ok(group)
+            Ok((group, true))
         })
     }
 
@@ -300,9 +312,9 @@ impl<S: Store> ThingGroups<'_, S> {
         scope: &Scope,
         name: &str,
         expected_version: Option<i64>,
-    ) -> Result<(), RegistryError> {
+    ) -> Result<Option<ThingGroup>, RegistryError> {
         self.store.write(|tx| {
-            let Some(group) = tx.thing_group(scope, name)? else { return Ok(()) };
+            let Some(group) = tx.thing_group(scope, name)? else { return Ok(None) };
             check_version(&group, expected_version)?;
             if tx.count_child_groups(scope, name)? > 0 {
                 return Err(RegistryError::Invalid(format!(
@@ -313,7 +325,7 @@ impl<S: Store> ThingGroups<'_, S> {
             let arn = group.arn(scope);
             let keys: Vec<String> = tx.tags(scope, &arn)?.into_keys().collect();
             tx.remove_tags(scope, &arn, &keys)?;
-            Ok(())
+            Ok(Some(group))
         })
     }
 

@@ -103,10 +103,21 @@ impl<S: Store> ThingTypes<'_, S> {
         properties: ThingTypeProperties,
         tags: &BTreeMap<String, String>,
     ) -> Result<ThingType, RegistryError> {
+        self.create_reporting(scope, name, properties, tags).map(|(t, _)| t)
+    }
+
+    /// CreateThingType, also saying whether the type is new.
+    pub fn create_reporting(
+        &self,
+        scope: &Scope,
+        name: &str,
+        properties: ThingTypeProperties,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(ThingType, bool), RegistryError> {
         self.store.write(|tx| {
             if let Some(existing) = tx.thing_type(scope, name)? {
                 if existing.properties == properties {
-                    return Ok(existing);
+                    return Ok((existing, false));
                 }
                 return Err(RegistryError::AlreadyExists(format!(
                     "Thing type {name} already exists with different properties."
@@ -122,7 +133,7 @@ impl<S: Store> ThingTypes<'_, S> {
             };
             tx.put_thing_type(scope, &t)?;
             add_tags(tx, scope, &t.arn(scope), tags)?;
-            Ok(t)
+            Ok((t, true))
         })
     }
 
@@ -150,7 +161,12 @@ impl<S: Store> ThingTypes<'_, S> {
     }
 
     /// DeprecateThingType, or with `undo` its reversal.
-    pub fn deprecate(&self, scope: &Scope, name: &str, undo: bool) -> Result<(), RegistryError> {
+    pub fn deprecate(
+        &self,
+        scope: &Scope,
+        name: &str,
+        undo: bool,
+    ) -> Result<ThingType, RegistryError> {
         self.store.write(|tx| {
             let mut t = tx.thing_type(scope, name)?.ok_or_else(|| type_not_found(name))?;
             if undo {
@@ -161,12 +177,12 @@ impl<S: Store> ThingTypes<'_, S> {
                 t.deprecated_at = Some(self.clock.now_millis());
             }
             tx.put_thing_type(scope, &t)?;
-            Ok(())
+            Ok(t)
         })
     }
 
     /// DeleteThingType: only deprecated, after the delay, with no things of the type.
-    pub fn delete(&self, scope: &Scope, name: &str) -> Result<(), RegistryError> {
+    pub fn delete(&self, scope: &Scope, name: &str) -> Result<ThingType, RegistryError> {
         self.store.write(|tx| {
             let t = tx.thing_type(scope, name)?.ok_or_else(|| type_not_found(name))?;
             let Some(since) = t.deprecated_at.filter(|_| t.deprecated) else {
@@ -191,7 +207,7 @@ impl<S: Store> ThingTypes<'_, S> {
             let arn = t.arn(scope);
             let keys: Vec<String> = tx.tags(scope, &arn)?.into_keys().collect();
             tx.remove_tags(scope, &arn, &keys)?;
-            Ok(())
+            Ok(t)
         })
     }
 }

@@ -126,6 +126,15 @@ impl<S: Store> Things<'_, S> {
     /// CreateThing. Repeating a create with the same configuration returns the
     /// existing thing; a different configuration is a conflict.
     pub fn create(&self, scope: &Scope, new: NewThing) -> Result<Thing, RegistryError> {
+        self.create_reporting(scope, new).map(|(t, _)| t)
+    }
+
+    /// CreateThing, also saying whether the thing is new (not a repeated create).
+    pub fn create_reporting(
+        &self,
+        scope: &Scope,
+        new: NewThing,
+    ) -> Result<(Thing, bool), RegistryError> {
         let attributes = new.attributes;
         check_attribute_count(&attributes, new.type_name.as_deref())?;
         self.store.write(|tx| {
@@ -134,7 +143,7 @@ impl<S: Store> Things<'_, S> {
             }
             if let Some(existing) = tx.thing(scope, &new.name)? {
                 if existing.type_name == new.type_name && existing.attributes == attributes {
-                    return Ok(existing);
+                    return Ok((existing, false));
                 }
                 return Err(RegistryError::AlreadyExists(format!(
                     "Thing {} already exists in account with different attributes",
@@ -150,7 +159,7 @@ impl<S: Store> Things<'_, S> {
                 created_at: self.clock.now_millis(),
             };
             tx.put_thing(scope, &thing)?;
-            Ok(thing)
+            Ok((thing, true))
         })
     }
 
@@ -204,12 +213,12 @@ impl<S: Store> Things<'_, S> {
         scope: &Scope,
         name: &str,
         expected: Option<i64>,
-    ) -> Result<(), RegistryError> {
+    ) -> Result<Option<Thing>, RegistryError> {
         self.store.write(|tx| {
-            let Some(thing) = tx.thing(scope, name)? else { return Ok(()) };
+            let Some(thing) = tx.thing(scope, name)? else { return Ok(None) };
             check_version(&thing, expected)?;
             tx.delete_thing(scope, name)?;
-            Ok(())
+            Ok(Some(thing))
         })
     }
 
