@@ -455,7 +455,13 @@ async fn registry_events_for_the_enabled_event_types() {
         .await
         .unwrap();
     let after = s.iot.describe_event_configurations().send().await.unwrap();
-    let enabled: Vec<_> = after.event_configurations().unwrap().iter().filter(|(_, c)| c.enabled()).map(|(k, _)| k.as_str().to_owned()).collect();
+    let enabled: Vec<_> = after
+        .event_configurations()
+        .unwrap()
+        .iter()
+        .filter(|(_, c)| c.enabled())
+        .map(|(k, _)| k.as_str().to_owned())
+        .collect();
     let mut enabled = enabled;
     enabled.sort();
     assert_eq!(enabled, ["THING", "THING_GROUP", "THING_TYPE"]);
@@ -470,21 +476,37 @@ async fn registry_events_for_the_enabled_event_types() {
     s.iot
         .update_thing()
         .thing_name("lamp-1")
-        .attribute_payload(aws_sdk_iot::types::AttributePayload::builder().attributes("room", "hall").build())
+        .attribute_payload(
+            aws_sdk_iot::types::AttributePayload::builder().attributes("room", "hall").build(),
+        )
         .send()
         .await
         .unwrap();
     s.iot.create_thing_group().thing_group_name("home").send().await.unwrap();
-    s.iot.create_thing_group().thing_group_name("hall").parent_group_name("home").send().await.unwrap();
+    s.iot
+        .create_thing_group()
+        .thing_group_name("hall")
+        .parent_group_name("home")
+        .send()
+        .await
+        .unwrap();
     // Membership events are not enabled: adding produces no message.
-    s.iot.add_thing_to_thing_group().thing_name("lamp-1").thing_group_name("hall").send().await.unwrap();
+    s.iot
+        .add_thing_to_thing_group()
+        .thing_name("lamp-1")
+        .thing_group_name("hall")
+        .send()
+        .await
+        .unwrap();
     s.iot.delete_thing().thing_name("lamp-1").send().await.unwrap();
     s.iot.delete_thing_group().thing_group_name("hall").send().await.unwrap();
 
     let mut events = Vec::new();
     while events.len() < 7 {
         let p = watcher.next_publish().await.expect("a registry event");
-        if p.topic.starts_with("$aws/events/presence") || p.topic.starts_with("$aws/events/subscriptions") {
+        if p.topic.starts_with("$aws/events/presence")
+            || p.topic.starts_with("$aws/events/subscriptions")
+        {
             continue;
         }
         let mut body: Value = serde_json::from_slice(&p.payload).unwrap();
@@ -495,4 +517,51 @@ async fn registry_events_for_the_enabled_event_types() {
     let mut redactor = Redactor::new();
     let redacted: Vec<Value> = events.iter().map(|e| redactor.redact(e)).collect();
     insta::assert_json_snapshot!(redacted);
+}
+
+#[tokio::test]
+async fn membership_and_hierarchy_events() {
+    use aws_sdk_iot::types::{Configuration, EventType};
+
+    let s = Setup::new().await;
+    let on = Configuration::builder().enabled(true).build();
+    s.iot
+        .update_event_configurations()
+        .event_configurations(EventType::ThingGroupMembership, on.clone())
+        .event_configurations(EventType::ThingGroupHierarchy, on)
+        .send()
+        .await
+        .unwrap();
+    let mut watcher = connect(tcp_options("tree-watcher", &s.mqtt())).await.unwrap();
+    watcher.client.subscribe("$aws/events/+/thingGroup/#", QoS::AtLeastOnce).await.unwrap();
+    assert!(watcher.wait_for(|i| matches!(i, rumqttc::Incoming::SubAck(_))).await);
+
+    s.iot.create_thing_group().thing_group_name("site").send().await.unwrap();
+    s.iot.create_thing_group().thing_group_name("floor").parent_group_name("site").send().await.unwrap();
+    s.iot.create_thing().thing_name("t").send().await.unwrap();
+    s.iot.add_thing_to_thing_group().thing_name("t").thing_group_name("floor").send().await.unwrap();
+    s.iot.remove_thing_from_thing_group().thing_name("t").thing_group_name("floor").send().await.unwrap();
+    s.iot.delete_thing_group().thing_group_name("floor").send().await.unwrap();
+
+    let mut got = Vec::new();
+    while got.len() < 4 {
+        let p = watcher.next_publish().await.expect("an event");
+        got.push((p.topic.clone(), serde_json::from_slice::<Value>(&p.payload).unwrap()));
+    }
+    let topics: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        topics,
+        [
+            "$aws/events/thingGroupHierarchy/thingGroup/site/childThingGroup/floor/added",
+            "$aws/events/thingGroupMembership/thingGroup/floor/thing/t/added",
+            "$aws/events/thingGroupMembership/thingGroup/floor/thing/t/removed",
+            "$aws/events/thingGroupHierarchy/thingGroup/site/childThingGroup/floor/removed",
+        ]
+    );
+    let (added, removed) = (&got[1].1, &got[2].1);
+    assert_eq!((added["operation"].as_str(), removed["operation"].as_str()), (Some("ADDED"), Some("REMOVED")));
+    assert_eq!(added["membershipId"], removed["membershipId"], "the id of the membership is kept");
+    assert_eq!(added["groupArn"], format!("{ARN}:thinggroup/floor").as_str());
+    assert_eq!(got[0].1["childGroupName"], "floor");
+    assert_eq!(got[0].1["thingGroupName"], "site");
 }

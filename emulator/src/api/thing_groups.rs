@@ -17,9 +17,11 @@ use super::tags::tag_map;
 use super::wire::{ApiError, RequestContext, Timestamp};
 use crate::app::App;
 use crate::domain::Scope;
-use crate::domain::events::{Operation, thing_group_event};
-use crate::domain::registry::thing_groups::ThingGroup;
+use crate::domain::events::{
+    Change, Operation, hierarchy_event, membership_event, thing_group_event,
+};
 use crate::domain::registry::thing_groups::{GroupProperties, GroupQuery, ThingGroups, group_arn};
+use crate::domain::registry::thing_groups::{Membership, ThingGroup};
 use crate::store::SqliteStore;
 
 /// A thing group event, with the parent's id and the chain of ancestors.
@@ -36,6 +38,29 @@ fn emit_group(app: &App, ctx: &RequestContext, op: Operation, g: &ThingGroup) {
         g,
         parent_id,
         &chain,
+        app.ids.uuid(),
+        app.clock.now_millis(),
+    );
+    emit(app, &ctx.scope, event);
+}
+
+fn emit_membership(app: &App, ctx: &RequestContext, change: Change, m: &Membership) {
+    let event = membership_event(&ctx.scope, change, m, app.ids.uuid(), app.clock.now_millis());
+    emit(app, &ctx.scope, event);
+}
+
+/// The link between a group and its parent, if it has one.
+fn emit_hierarchy(app: &App, ctx: &RequestContext, change: Change, child: &ThingGroup) {
+    let Some(parent) =
+        child.parent.as_deref().and_then(|p| groups(app).describe(&ctx.scope, p).ok())
+    else {
+        return;
+    };
+    let event = hierarchy_event(
+        &ctx.scope,
+        change,
+        &parent.group,
+        child,
         app.ids.uuid(),
         app.clock.now_millis(),
     );
@@ -101,6 +126,7 @@ pub fn create_thing_group(
         .map_err(registry_error)?;
     if created {
         emit_group(app, ctx, Operation::Created, &g);
+        emit_hierarchy(app, ctx, Change::Added, &g);
     }
     Ok(CreateThingGroupOutput {
         thing_group_arn: Some(g.arn(&ctx.scope)),
@@ -171,6 +197,7 @@ pub fn delete_thing_group(
         .map_err(registry_error)?;
     if let Some(g) = deleted {
         emit_group(app, ctx, Operation::Deleted, &g);
+        emit_hierarchy(app, ctx, Change::Removed, &g);
     }
     Ok(DeleteThingGroupOutput {})
 }
@@ -182,7 +209,9 @@ pub fn add_thing_to_thing_group(
 ) -> Result<AddThingToThingGroupOutput, ApiError> {
     let group = named(&ctx.scope, "thinggroup", input.thing_group_name, input.thing_group_arn)?;
     let thing = named(&ctx.scope, "thing", input.thing_name, input.thing_arn)?;
-    groups(app).add_thing(&ctx.scope, &group, &thing).map_err(registry_error)?;
+    if let Some(m) = groups(app).add_thing(&ctx.scope, &group, &thing).map_err(registry_error)? {
+        emit_membership(app, ctx, Change::Added, &m);
+    }
     Ok(AddThingToThingGroupOutput {})
 }
 
@@ -193,7 +222,9 @@ pub fn remove_thing_from_thing_group(
 ) -> Result<RemoveThingFromThingGroupOutput, ApiError> {
     let group = named(&ctx.scope, "thinggroup", input.thing_group_name, input.thing_group_arn)?;
     let thing = named(&ctx.scope, "thing", input.thing_name, input.thing_arn)?;
-    groups(app).remove_thing(&ctx.scope, &group, &thing).map_err(registry_error)?;
+    if let Some(m) = groups(app).remove_thing(&ctx.scope, &group, &thing).map_err(registry_error)? {
+        emit_membership(app, ctx, Change::Removed, &m);
+    }
     Ok(RemoveThingFromThingGroupOutput {})
 }
 
@@ -204,7 +235,7 @@ pub fn update_thing_groups_for_thing(
 ) -> Result<UpdateThingGroupsForThingOutput, ApiError> {
     let thing =
         input.thing_name.ok_or_else(|| ApiError::invalid_request("thingName must be given."))?;
-    groups(app)
+    let (removed, added) = groups(app)
         .update_groups_for_thing(
             &ctx.scope,
             &thing,
@@ -212,6 +243,12 @@ pub fn update_thing_groups_for_thing(
             &input.thing_groups_to_remove.unwrap_or_default(),
         )
         .map_err(registry_error)?;
+    for m in &removed {
+        emit_membership(app, ctx, Change::Removed, m);
+    }
+    for m in &added {
+        emit_membership(app, ctx, Change::Added, m);
+    }
     Ok(UpdateThingGroupsForThingOutput {})
 }
 

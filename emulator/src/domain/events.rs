@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::registry::thing_groups::{ThingGroup, group_arn};
+use super::registry::thing_groups::{Membership, ThingGroup, group_arn};
 use super::registry::thing_types::ThingType;
 use super::registry::things::Thing;
 use super::{Millis, Scope, StoreError};
@@ -166,6 +166,92 @@ pub fn thing_group_event(
             "description": group.description,
             "rootToParentThingGroups": chain,
             "attributes": group.attributes,
+        }),
+    }
+}
+
+/// A membership or a parent–child link that began or ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Added,
+    Removed,
+}
+
+impl Change {
+    fn upper(self) -> &'static str {
+        match self {
+            Change::Added => "ADDED",
+            Change::Removed => "REMOVED",
+        }
+    }
+
+    fn lower(self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Removed => "removed",
+        }
+    }
+}
+
+/// `$aws/events/thingGroupMembership/thingGroup/{group}/thing/{thing}/added|removed`.
+pub fn membership_event(
+    scope: &Scope,
+    change: Change,
+    m: &Membership,
+    event_id: String,
+    now: Millis,
+) -> RegistryEvent {
+    RegistryEvent {
+        event_type: "THING_GROUP_MEMBERSHIP",
+        topic: format!(
+            "$aws/events/thingGroupMembership/thingGroup/{}/thing/{}/{}",
+            m.group.name,
+            m.thing.name,
+            change.lower()
+        ),
+        payload: json!({
+            "eventType": "thingGroupMembershipEvent",
+            "eventId": event_id,
+            "timestamp": now,
+            "operation": change.upper(),
+            "accountId": scope.account,
+            "groupArn": m.group.arn(scope),
+            "groupId": m.group.id,
+            "thingArn": m.thing.arn(scope),
+            "thingId": m.thing.id,
+            "membershipId": m.membership_id,
+        }),
+    }
+}
+
+/// `$aws/events/thingGroupHierarchy/thingGroup/{parent}/childThingGroup/{child}/added|removed`
+/// (with the `/` the guide's topic lacks, defect D4).
+pub fn hierarchy_event(
+    scope: &Scope,
+    change: Change,
+    parent: &ThingGroup,
+    child: &ThingGroup,
+    event_id: String,
+    now: Millis,
+) -> RegistryEvent {
+    RegistryEvent {
+        event_type: "THING_GROUP_HIERARCHY",
+        topic: format!(
+            "$aws/events/thingGroupHierarchy/thingGroup/{}/childThingGroup/{}/{}",
+            parent.name,
+            child.name,
+            change.lower()
+        ),
+        payload: json!({
+            "eventType": "thingGroupHierarchyEvent",
+            "eventId": event_id,
+            "timestamp": now,
+            "operation": change.upper(),
+            "accountId": scope.account,
+            "thingGroupId": parent.id,
+            "thingGroupName": parent.name,
+            "childGroupId": child.id,
+            "childGroupName": child.name,
         }),
     }
 }

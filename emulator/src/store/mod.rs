@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_ca_certificates.sql"),
     include_str!("migrations/0006_certificate_transfers.sql"),
     include_str!("migrations/0007_event_configurations.sql"),
+    include_str!("migrations/0008_membership_ids.sql"),
 ];
 
 /// Tables that `reset` keeps: the root CA must survive so devices keep trusting it.

@@ -149,27 +149,38 @@ impl ThingGroupRecords for SqlTx<'_> {
         )
     }
 
-    fn add_member(&self, scope: &Scope, group: &str, thing: &str) -> Result<(), StoreError> {
+    fn add_member(
+        &self,
+        scope: &Scope,
+        group: &str,
+        thing: &str,
+        membership_id: &str,
+    ) -> Result<(), StoreError> {
         self.0
             .prepare_cached(
-                "INSERT OR IGNORE INTO thing_group_members (account, region, group_name, thing_name) \
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO thing_group_members (account, region, group_name, thing_name, membership_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .map_err(store_err)?
-            .execute(params![scope.account, scope.region, group, thing])
+            .execute(params![scope.account, scope.region, group, thing, membership_id])
             .map(drop)
             .map_err(store_err)
     }
 
-    fn remove_member(&self, scope: &Scope, group: &str, thing: &str) -> Result<(), StoreError> {
+    fn remove_member(
+        &self,
+        scope: &Scope,
+        group: &str,
+        thing: &str,
+    ) -> Result<Option<String>, StoreError> {
         self.0
             .prepare_cached(
                 "DELETE FROM thing_group_members WHERE account = ?1 AND region = ?2 \
-                 AND group_name = ?3 AND thing_name = ?4",
+                 AND group_name = ?3 AND thing_name = ?4 RETURNING coalesce(membership_id, '')",
             )
             .map_err(store_err)?
-            .execute(params![scope.account, scope.region, group, thing])
-            .map(drop)
+            .query_row(params![scope.account, scope.region, group, thing], |r| r.get(0))
+            .optional()
             .map_err(store_err)
     }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::RegistryError;
-use super::things::not_found as thing_not_found;
+use super::things::{Thing, not_found as thing_not_found};
 use crate::domain::tags::add_tags;
 use crate::domain::{Clock, IdGen, Millis, Scope, Store, StoreError, Tx};
 
@@ -62,8 +62,21 @@ pub trait ThingGroupRecords {
     ) -> Result<Vec<ThingGroup>, StoreError>;
     /// The groups a thing is directly in, in name order.
     fn groups_of_thing(&self, scope: &Scope, thing: &str) -> Result<Vec<String>, StoreError>;
-    fn add_member(&self, scope: &Scope, group: &str, thing: &str) -> Result<(), StoreError>;
-    fn remove_member(&self, scope: &Scope, group: &str, thing: &str) -> Result<(), StoreError>;
+    /// Adds a membership with its id (the registry events' `membershipId`).
+    fn add_member(
+        &self,
+        scope: &Scope,
+        group: &str,
+        thing: &str,
+        membership_id: &str,
+    ) -> Result<(), StoreError>;
+    /// Removes a membership; its id if there was one.
+    fn remove_member(
+        &self,
+        scope: &Scope,
+        group: &str,
+        thing: &str,
+    ) -> Result<Option<String>, StoreError>;
     /// Distinct names of things in `group` (and its descendants when `recursive`),
     /// in name order after `after`, at most `limit`.
     fn things_in_group(
@@ -159,15 +172,30 @@ fn page_limit(limit: usize) -> usize {
     if limit == 0 { super::things::DEFAULT_PAGE_SIZE } else { limit }
 }
 
-/// Adds `thing` to `group` inside a transaction, enforcing the membership limits.
-fn add_thing(tx: &dyn Tx, scope: &Scope, group: &str, thing: &str) -> Result<(), RegistryError> {
-    if tx.thing(scope, thing)?.is_none() {
+/// A thing's membership of a group, as registry events report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub group: ThingGroup,
+    pub thing: Thing,
+    pub membership_id: String,
+}
+
+/// Adds `thing` to `group` inside a transaction, enforcing the membership limits;
+/// the new membership, or `None` when the thing was already in the group.
+fn add_thing(
+    tx: &dyn Tx,
+    ids: &dyn IdGen,
+    scope: &Scope,
+    group: &str,
+    thing: &str,
+) -> Result<Option<Membership>, RegistryError> {
+    let Some(thing_record) = tx.thing(scope, thing)? else {
         return Err(thing_not_found(thing));
-    }
+    };
     let target = get_group(tx, scope, group)?;
     let current = tx.groups_of_thing(scope, thing)?;
     if current.iter().any(|g| g == group) {
-        return Ok(());
+        return Ok(None);
     }
     if current.len() >= MAX_GROUPS_PER_THING {
         return Err(RegistryError::Invalid(format!(
@@ -184,17 +212,27 @@ fn add_thing(tx: &dyn Tx, scope: &Scope, group: &str, thing: &str) -> Result<(),
             )));
         }
     }
-    tx.add_member(scope, group, thing)?;
-    Ok(())
+    let membership_id = ids.uuid();
+    tx.add_member(scope, group, thing, &membership_id)?;
+    Ok(Some(Membership { group: target, thing: thing_record, membership_id }))
 }
 
-fn remove_thing(tx: &dyn Tx, scope: &Scope, group: &str, thing: &str) -> Result<(), RegistryError> {
-    if tx.thing(scope, thing)?.is_none() {
+/// Removes `thing` from `group`; the ended membership, if there was one.
+fn remove_thing(
+    tx: &dyn Tx,
+    scope: &Scope,
+    group: &str,
+    thing: &str,
+) -> Result<Option<Membership>, RegistryError> {
+    let Some(thing_record) = tx.thing(scope, thing)? else {
         return Err(thing_not_found(thing));
-    }
-    get_group(tx, scope, group)?;
-    tx.remove_member(scope, group, thing)?;
-    Ok(())
+    };
+    let target = get_group(tx, scope, group)?;
+    Ok(tx.remove_member(scope, group, thing)?.map(|membership_id| Membership {
+        group: target,
+        thing: thing_record,
+        membership_id,
+    }))
 }
 
 impl<S: Store> ThingGroups<'_, S> {
@@ -329,8 +367,13 @@ impl<S: Store> ThingGroups<'_, S> {
         })
     }
 
-    pub fn add_thing(&self, scope: &Scope, group: &str, thing: &str) -> Result<(), RegistryError> {
-        self.store.write(|tx| add_thing(tx, scope, group, thing))
+    pub fn add_thing(
+        &self,
+        scope: &Scope,
+        group: &str,
+        thing: &str,
+    ) -> Result<Option<Membership>, RegistryError> {
+        self.store.write(|tx| add_thing(tx, self.ids, scope, group, thing))
     }
 
     pub fn remove_thing(
@@ -338,7 +381,7 @@ impl<S: Store> ThingGroups<'_, S> {
         scope: &Scope,
         group: &str,
         thing: &str,
-    ) -> Result<(), RegistryError> {
+    ) -> Result<Option<Membership>, RegistryError> {
         self.store.write(|tx| remove_thing(tx, scope, group, thing))
     }
 
@@ -349,15 +392,17 @@ impl<S: Store> ThingGroups<'_, S> {
         thing: &str,
         add: &[String],
         remove: &[String],
-    ) -> Result<(), RegistryError> {
+    ) -> Result<(Vec<Membership>, Vec<Membership>), RegistryError> {
         self.store.write(|tx| {
+            let mut removed = Vec::new();
             for g in remove {
-                remove_thing(tx, scope, g, thing)?;
+                removed.extend(remove_thing(tx, scope, g, thing)?);
             }
+            let mut added = Vec::new();
             for g in add {
-                add_thing(tx, scope, g, thing)?;
+                added.extend(add_thing(tx, self.ids, scope, g, thing)?);
             }
-            Ok(())
+            Ok((removed, added))
         })
     }
 
