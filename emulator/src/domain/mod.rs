@@ -3,11 +3,14 @@
 
 pub mod clock;
 pub mod events;
+pub mod paging;
 pub mod pki;
 pub mod registry;
 pub mod security;
 pub mod store;
 pub mod tags;
+#[cfg(test)]
+pub mod testing;
 
 pub use clock::{Clock, FixedClock, IdGen, Millis, RandomIds, SequentialIds, SystemClock};
 pub use store::{Store, StoreError, Tx};

@@ -20,6 +20,12 @@ pub trait TagRecords {
         tags: &BTreeMap<String, String>,
     ) -> Result<(), StoreError>;
     fn remove_tags(&self, scope: &Scope, arn: &str, keys: &[String]) -> Result<(), StoreError>;
+
+    /// Removes every tag of a resource (when the resource is deleted).
+    fn drop_tags(&self, scope: &Scope, arn: &str) -> Result<(), StoreError> {
+        let keys: Vec<String> = self.tags(scope, arn)?.into_keys().collect();
+        self.remove_tags(scope, arn, &keys)
+    }
 }
 
 /// Whether the resource an ARN names exists in `scope`. Kinds of resource that the

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::RegistryError;
 use super::things::{Thing, not_found as thing_not_found};
+use crate::domain::paging::{page_limit, paginate};
 use crate::domain::tags::add_tags;
 use crate::domain::{Clock, IdGen, Millis, Scope, Store, StoreError, Tx};
 
@@ -158,18 +159,9 @@ fn check_attribute_count(attributes: &BTreeMap<String, String>) -> Result<(), Re
     Ok(())
 }
 
-fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
-    let next_after = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(&key)
-    } else {
-        None
-    };
+fn page<T>(items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    let (items, next_after) = paginate(items, limit, key);
     Page { items, next_after }
-}
-
-fn page_limit(limit: usize) -> usize {
-    if limit == 0 { super::things::DEFAULT_PAGE_SIZE } else { limit }
 }
 
 /// A thing's membership of a group, as registry events report it.
@@ -360,9 +352,7 @@ impl<S: Store> ThingGroups<'_, S> {
                 )));
             }
             tx.delete_thing_group(scope, name)?;
-            let arn = group.arn(scope);
-            let keys: Vec<String> = tx.tags(scope, &arn)?.into_keys().collect();
-            tx.remove_tags(scope, &arn, &keys)?;
+            tx.drop_tags(scope, &group.arn(scope))?;
             Ok(Some(group))
         })
     }
@@ -475,36 +465,30 @@ fn check_version(group: &ThingGroup, expected: Option<i64>) -> Result<(), Regist
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::registry::things::{NewThing, Things};
-    use crate::domain::{FixedClock, SequentialIds};
-    use crate::store::SqliteStore;
+    use crate::domain::registry::things::NewThing;
+    use crate::domain::testing::Fixture;
 
-    struct Fixture {
-        store: SqliteStore,
-        clock: FixedClock,
-        ids: SequentialIds,
+    /// The guide's example instant, with helpers that create groups and things.
+    trait Helpers {
+        fn group(&self, name: &str, parent: Option<&str>) -> ThingGroup;
+        fn thing(&self, name: &str);
     }
 
-    impl Fixture {
-        fn new() -> Fixture {
-            Fixture {
-                store: SqliteStore::open_in_memory().unwrap(),
-                clock: FixedClock::new(1_478_299_948_882),
-                ids: SequentialIds::default(),
-            }
-        }
-        fn groups(&self) -> ThingGroups<'_, SqliteStore> {
-            ThingGroups { store: &self.store, clock: &self.clock, ids: &self.ids }
-        }
+    impl Helpers for Fixture {
         fn group(&self, name: &str, parent: Option<&str>) -> ThingGroup {
             self.groups()
                 .create(&scope(), name, parent, GroupProperties::default(), &BTreeMap::new())
                 .unwrap()
         }
         fn thing(&self, name: &str) {
-            let things = Things { store: &self.store, clock: &self.clock, ids: &self.ids };
-            things.create(&scope(), NewThing { name: name.into(), ..Default::default() }).unwrap();
+            self.things()
+                .create(&scope(), NewThing { name: name.into(), ..Default::default() })
+                .unwrap();
         }
+    }
+
+    fn fixture() -> Fixture {
+        Fixture::at(1_478_299_948_882)
     }
 
     fn scope() -> Scope {
@@ -527,7 +511,7 @@ mod tests {
 
     #[test]
     fn describe_lists_ancestors_root_first() {
-        let f = Fixture::new();
+        let f = fixture();
         guide_hierarchy(&f);
         let d = f.groups().describe(&scope(), "RedLights").unwrap();
         assert_eq!(d.group.parent.as_deref(), Some("LightBulbs"));
@@ -541,7 +525,7 @@ mod tests {
 
     #[test]
     fn depth_is_at_most_seven_and_a_missing_parent_is_invalid() {
-        let f = Fixture::new();
+        let f = fixture();
         f.group("g1", None);
         for i in 2..=7 {
             f.group(&format!("g{i}"), Some(&format!("g{}", i - 1)));
@@ -566,7 +550,7 @@ mod tests {
 
     #[test]
     fn a_group_has_at_most_a_hundred_direct_children() {
-        let f = Fixture::new();
+        let f = fixture();
         f.group("p", None);
         for i in 0..MAX_DIRECT_CHILDREN {
             f.group(&format!("c{i}"), Some("p"));
@@ -587,7 +571,7 @@ mod tests {
 
     #[test]
     fn a_parent_is_fixed_at_creation() {
-        let f = Fixture::new();
+        let f = fixture();
         f.group("a", None);
         f.group("b", None);
         f.group("c", Some("a"));
@@ -608,7 +592,7 @@ mod tests {
 
     #[test]
     fn delete_is_refused_while_children_exist_with_the_guides_message() {
-        let f = Fixture::new();
+        let f = fixture();
         guide_hierarchy(&f);
         let err = f.groups().delete(&scope(), "RedLights", None).unwrap_err();
         assert_eq!(
@@ -627,7 +611,7 @@ mod tests {
 
     #[test]
     fn membership_limits_ten_groups_and_one_per_hierarchy() {
-        let f = Fixture::new();
+        let f = fixture();
         guide_hierarchy(&f);
         f.thing("MyLightBulb");
         f.groups().add_thing(&scope(), "RedLights", "MyLightBulb").unwrap();
@@ -660,7 +644,7 @@ mod tests {
 
     #[test]
     fn update_groups_for_thing_is_all_or_nothing() {
-        let f = Fixture::new();
+        let f = fixture();
         guide_hierarchy(&f);
         f.thing("t");
         f.groups().add_thing(&scope(), "RedLEDLights", "t").unwrap();
@@ -690,7 +674,7 @@ mod tests {
 
     #[test]
     fn things_in_group_directly_and_recursively() {
-        let f = Fixture::new();
+        let f = fixture();
         guide_hierarchy(&f);
         for t in ["TestThingA", "MyLightBulb", "Other"] {
             f.thing(t);
@@ -714,7 +698,7 @@ mod tests {
 
     #[test]
     fn list_groups_by_parent_recursively_and_by_prefix() {
-        let f = Fixture::new();
+        let f = fixture();
         guide_hierarchy(&f);
         let list = |q: GroupQuery| f.groups().list(&scope(), q).unwrap().items;
         assert_eq!(names(&list(GroupQuery::default())).len(), 6);
@@ -736,7 +720,7 @@ mod tests {
 
     #[test]
     fn update_merges_attributes_and_checks_the_version() {
-        let f = Fixture::new();
+        let f = fixture();
         f.group("g", None);
         let props = |pairs: &[(&str, &str)], merge| GroupProperties {
             description: Some("this is a test group".into()),
@@ -766,12 +750,11 @@ mod tests {
 
     #[test]
     fn deleting_a_thing_drops_its_memberships() {
-        let f = Fixture::new();
+        let f = fixture();
         f.group("g", None);
         f.thing("t");
         f.groups().add_thing(&scope(), "g", "t").unwrap();
-        let things = Things { store: &f.store, clock: &f.clock, ids: &f.ids };
-        things.delete(&scope(), "t", None).unwrap();
+        f.things().delete(&scope(), "t", None).unwrap();
         assert!(
             f.groups().things_in_group(&scope(), "g", false, None, 0).unwrap().items.is_empty()
         );

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::RegistryError;
+use crate::domain::paging::{page_limit, paginate};
 use crate::domain::tags::add_tags;
 use crate::domain::{Clock, IdGen, Millis, Scope, Store, StoreError};
 
@@ -148,15 +149,10 @@ impl<S: Store> ThingTypes<'_, S> {
         after: Option<&str>,
         limit: usize,
     ) -> Result<ThingTypePage, RegistryError> {
-        let limit = if limit == 0 { super::things::DEFAULT_PAGE_SIZE } else { limit };
-        let mut thing_types =
+        let limit = page_limit(limit);
+        let thing_types =
             self.store.read(|tx| tx.list_thing_types(scope, name, after, limit + 1))?;
-        let next_after = if thing_types.len() > limit {
-            thing_types.truncate(limit);
-            thing_types.last().map(|t| t.name.clone())
-        } else {
-            None
-        };
+        let (thing_types, next_after) = paginate(thing_types, limit, |t| t.name.clone());
         Ok(ThingTypePage { thing_types, next_after })
     }
 
@@ -204,9 +200,7 @@ impl<S: Store> ThingTypes<'_, S> {
                 )));
             }
             tx.delete_thing_type(scope, name)?;
-            let arn = t.arn(scope);
-            let keys: Vec<String> = tx.tags(scope, &arn)?.into_keys().collect();
-            tx.remove_tags(scope, &arn, &keys)?;
+            tx.drop_tags(scope, &t.arn(scope))?;
             Ok(t)
         })
     }
@@ -215,37 +209,13 @@ impl<S: Store> ThingTypes<'_, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::registry::things::{NewThing, ThingUpdate, Things};
-    use crate::domain::{FixedClock, SequentialIds};
-    use crate::store::SqliteStore;
+    use crate::domain::registry::things::{NewThing, ThingUpdate};
+    use crate::domain::testing::Fixture;
 
     const FIVE_MINUTES: Millis = 5 * 60 * 1000;
 
-    struct Fixture {
-        store: SqliteStore,
-        clock: FixedClock,
-        ids: SequentialIds,
-    }
-
-    impl Fixture {
-        fn new() -> Fixture {
-            Fixture {
-                store: SqliteStore::open_in_memory().unwrap(),
-                clock: FixedClock::new(1_468_423_800_950),
-                ids: SequentialIds::default(),
-            }
-        }
-        fn types(&self) -> ThingTypes<'_, SqliteStore> {
-            ThingTypes {
-                store: &self.store,
-                clock: &self.clock,
-                ids: &self.ids,
-                delete_delay_ms: FIVE_MINUTES,
-            }
-        }
-        fn things(&self) -> Things<'_, SqliteStore> {
-            Things { store: &self.store, clock: &self.clock, ids: &self.ids }
-        }
+    fn fixture() -> Fixture {
+        Fixture::at(1_468_423_800_950)
     }
 
     fn scope() -> Scope {
@@ -266,27 +236,28 @@ mod tests {
 
     #[test]
     fn create_describe_and_the_arn_of_the_guide() {
-        let f = Fixture::new();
-        let t = f.types().create(&scope(), "LightBulb", light_bulb(), &no_tags()).unwrap();
+        let f = fixture();
+        let t =
+            f.types(FIVE_MINUTES).create(&scope(), "LightBulb", light_bulb(), &no_tags()).unwrap();
         assert_eq!(t.arn(&scope()), "arn:aws:iot:us-west-2:123456789012:thingtype/LightBulb");
         assert_eq!((t.deprecated, t.created_at), (false, 1_468_423_800_950));
-        assert_eq!(f.types().describe(&scope(), "LightBulb").unwrap(), t);
+        assert_eq!(f.types(FIVE_MINUTES).describe(&scope(), "LightBulb").unwrap(), t);
         assert_eq!(
-            f.types().create(&scope(), "LightBulb", light_bulb(), &no_tags()).unwrap(),
+            f.types(FIVE_MINUTES).create(&scope(), "LightBulb", light_bulb(), &no_tags()).unwrap(),
             t,
             "same again is fine"
         );
         let other = ThingTypeProperties { description: Some("other".into()), ..light_bulb() };
         assert!(matches!(
-            f.types().create(&scope(), "LightBulb", other, &no_tags()),
+            f.types(FIVE_MINUTES).create(&scope(), "LightBulb", other, &no_tags()),
             Err(RegistryError::AlreadyExists(_))
         ));
     }
 
     #[test]
     fn typed_things_hold_fifty_attributes() {
-        let f = Fixture::new();
-        f.types().create(&scope(), "LightBulb", light_bulb(), &no_tags()).unwrap();
+        let f = fixture();
+        f.types(FIVE_MINUTES).create(&scope(), "LightBulb", light_bulb(), &no_tags()).unwrap();
         let attrs = |n: usize| (0..n).map(|i| (format!("a{i}"), "v".to_string())).collect();
         let typed = |n| NewThing {
             name: format!("t{n}"),
@@ -302,8 +273,8 @@ mod tests {
 
     #[test]
     fn a_deprecated_type_takes_no_new_things_and_undo_restores_it() {
-        let f = Fixture::new();
-        f.types().create(&scope(), "LightBulb", light_bulb(), &no_tags()).unwrap();
+        let f = fixture();
+        f.types(FIVE_MINUTES).create(&scope(), "LightBulb", light_bulb(), &no_tags()).unwrap();
         let thing = |name: &str| NewThing {
             name: name.into(),
             type_name: Some("LightBulb".into()),
@@ -311,8 +282,8 @@ mod tests {
         };
         f.things().create(&scope(), thing("old")).unwrap();
         f.clock.advance(1000);
-        f.types().deprecate(&scope(), "LightBulb", false).unwrap();
-        let t = f.types().describe(&scope(), "LightBulb").unwrap();
+        f.types(FIVE_MINUTES).deprecate(&scope(), "LightBulb", false).unwrap();
+        let t = f.types(FIVE_MINUTES).describe(&scope(), "LightBulb").unwrap();
         assert_eq!((t.deprecated, t.deprecated_at), (true, Some(1_468_423_801_950)));
         assert!(matches!(
             f.things().create(&scope(), thing("new")),
@@ -336,16 +307,16 @@ mod tests {
             f.things().update(&scope(), touch).unwrap().type_name.as_deref(),
             Some("LightBulb")
         );
-        f.types().deprecate(&scope(), "LightBulb", true).unwrap();
-        let t = f.types().describe(&scope(), "LightBulb").unwrap();
+        f.types(FIVE_MINUTES).deprecate(&scope(), "LightBulb", true).unwrap();
+        let t = f.types(FIVE_MINUTES).describe(&scope(), "LightBulb").unwrap();
         assert_eq!((t.deprecated, t.deprecated_at), (false, None));
         f.things().update(&scope(), retype).unwrap();
     }
 
     #[test]
     fn delete_needs_deprecation_the_delay_and_no_things() {
-        let f = Fixture::new();
-        f.types()
+        let f = fixture();
+        f.types(FIVE_MINUTES)
             .create(&scope(), "StopLight", ThingTypeProperties::default(), &no_tags())
             .unwrap();
         let typed = NewThing {
@@ -355,34 +326,42 @@ mod tests {
         };
         f.things().create(&scope(), typed).unwrap();
         let refused = |f: &Fixture| {
-            matches!(f.types().delete(&scope(), "StopLight"), Err(RegistryError::Invalid(_)))
+            matches!(
+                f.types(FIVE_MINUTES).delete(&scope(), "StopLight"),
+                Err(RegistryError::Invalid(_))
+            )
         };
         assert!(refused(&f), "not deprecated");
-        f.types().deprecate(&scope(), "StopLight", false).unwrap();
+        f.types(FIVE_MINUTES).deprecate(&scope(), "StopLight", false).unwrap();
         f.clock.advance(FIVE_MINUTES - 1);
         assert!(refused(&f), "too early");
         f.clock.advance(1);
         assert!(refused(&f), "a thing still has the type");
         f.things().delete(&scope(), "x", None).unwrap();
-        f.types().delete(&scope(), "StopLight").unwrap();
+        f.types(FIVE_MINUTES).delete(&scope(), "StopLight").unwrap();
         assert!(matches!(
-            f.types().describe(&scope(), "StopLight"),
+            f.types(FIVE_MINUTES).describe(&scope(), "StopLight"),
             Err(RegistryError::NotFound(_))
         ));
-        assert!(matches!(f.types().delete(&scope(), "StopLight"), Err(RegistryError::NotFound(_))));
+        assert!(matches!(
+            f.types(FIVE_MINUTES).delete(&scope(), "StopLight"),
+            Err(RegistryError::NotFound(_))
+        ));
     }
 
     #[test]
     fn list_pages_and_filters_by_name() {
-        let f = Fixture::new();
+        let f = fixture();
         for name in ["c", "a", "b"] {
-            f.types().create(&scope(), name, ThingTypeProperties::default(), &no_tags()).unwrap();
+            f.types(FIVE_MINUTES)
+                .create(&scope(), name, ThingTypeProperties::default(), &no_tags())
+                .unwrap();
         }
-        let p = f.types().list(&scope(), None, None, 2).unwrap();
+        let p = f.types(FIVE_MINUTES).list(&scope(), None, None, 2).unwrap();
         assert_eq!(p.thing_types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
-        let p = f.types().list(&scope(), None, p.next_after.as_deref(), 2).unwrap();
+        let p = f.types(FIVE_MINUTES).list(&scope(), None, p.next_after.as_deref(), 2).unwrap();
         assert_eq!((p.thing_types.len(), p.next_after), (1, None));
-        let p = f.types().list(&scope(), Some("b"), None, 0).unwrap();
+        let p = f.types(FIVE_MINUTES).list(&scope(), Some("b"), None, 0).unwrap();
         assert_eq!(p.thing_types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["b"]);
     }
 }

@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 
 use super::RegistryError;
 use super::thing_types::check_associable;
+use crate::domain::paging::{page_limit, paginate};
 use crate::domain::{Clock, IdGen, Millis, Scope, Store, StoreError};
 
 /// Attributes a thing may have without a thing type (guide L3109-3110).
 pub const MAX_ATTRIBUTES_UNTYPED: usize = 3;
 /// Attributes a thing may have with a thing type.
 pub const MAX_ATTRIBUTES_TYPED: usize = 50;
-/// Page size of ListThings when the caller gives none.
-pub const DEFAULT_PAGE_SIZE: usize = 50;
 
 /// A thing as the registry keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,19 +229,10 @@ impl<S: Store> Things<'_, S> {
                     .to_owned(),
             ));
         }
-        if query.limit == 0 {
-            query.limit = DEFAULT_PAGE_SIZE;
-        }
-        let limit = query.limit;
-        // One extra row tells whether another page follows.
-        query.limit += 1;
-        let mut things = self.store.read(|tx| tx.list_things(scope, &query))?;
-        let next_after = if things.len() > limit {
-            things.truncate(limit);
-            things.last().map(|t| t.name.clone())
-        } else {
-            None
-        };
+        let limit = page_limit(query.limit);
+        query.limit = limit + 1;
+        let things = self.store.read(|tx| tx.list_things(scope, &query))?;
+        let (things, next_after) = paginate(things, limit, |t| t.name.clone());
         Ok(ThingPage { things, next_after })
     }
 }
@@ -254,26 +244,10 @@ pub(crate) fn not_found(name: &str) -> RegistryError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{FixedClock, SequentialIds};
-    use crate::store::SqliteStore;
+    use crate::domain::testing::Fixture;
 
-    struct Fixture {
-        store: SqliteStore,
-        clock: FixedClock,
-        ids: SequentialIds,
-    }
-
-    impl Fixture {
-        fn new() -> Fixture {
-            Fixture {
-                store: SqliteStore::open_in_memory().unwrap(),
-                clock: FixedClock::new(1_700_000_000_000),
-                ids: SequentialIds::default(),
-            }
-        }
-        fn things(&self) -> Things<'_, SqliteStore> {
-            Things { store: &self.store, clock: &self.clock, ids: &self.ids }
-        }
+    fn fixture() -> Fixture {
+        Fixture::at(1_700_000_000_000)
     }
 
     fn scope() -> Scope {
@@ -290,7 +264,7 @@ mod tests {
 
     #[test]
     fn create_then_describe_with_pinned_clock_and_ids() {
-        let f = Fixture::new();
+        let f = fixture();
         let t = f.things().create(&scope(), new_thing("lamp", &[("color", "red")])).unwrap();
         assert_eq!(t.id, "00000000-0000-4000-8000-000000000001");
         assert_eq!(t.version, 1);
@@ -301,7 +275,7 @@ mod tests {
 
     #[test]
     fn create_is_idempotent_for_the_same_configuration_only() {
-        let f = Fixture::new();
+        let f = fixture();
         let a = f.things().create(&scope(), new_thing("lamp", &[("a", "1")])).unwrap();
         let b = f.things().create(&scope(), new_thing("lamp", &[("a", "1")])).unwrap();
         assert_eq!(a, b);
@@ -311,7 +285,7 @@ mod tests {
 
     #[test]
     fn untyped_things_hold_at_most_three_attributes() {
-        let f = Fixture::new();
+        let f = fixture();
         let four = [("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")];
         let err = f.things().create(&scope(), new_thing("x", &four)).unwrap_err();
         assert!(matches!(err, RegistryError::Invalid(ref m) if m.contains("at most 3")), "{err:?}");
@@ -331,7 +305,7 @@ mod tests {
 
     #[test]
     fn update_merges_replaces_and_removes_attributes() {
-        let f = Fixture::new();
+        let f = fixture();
         f.things().create(&scope(), new_thing("x", &[("a", "1"), ("b", "2")])).unwrap();
         let change = |pairs: &[(&str, &str)], merge| ThingUpdate {
             name: "x".into(),
@@ -348,7 +322,7 @@ mod tests {
 
     #[test]
     fn expected_version_guards_update_and_delete() {
-        let f = Fixture::new();
+        let f = fixture();
         f.things().create(&scope(), new_thing("x", &[])).unwrap();
         let stale =
             ThingUpdate { name: "x".into(), expected_version: Some(7), ..Default::default() };
@@ -367,7 +341,7 @@ mod tests {
 
     #[test]
     fn scopes_do_not_see_each_other() {
-        let f = Fixture::new();
+        let f = fixture();
         f.things().create(&scope(), new_thing("x", &[])).unwrap();
         let other_region = Scope::new("123456789012", "us-east-1");
         let other_account = Scope::new("210987654321", "eu-west-1");
@@ -379,7 +353,7 @@ mod tests {
 
     #[test]
     fn list_filters_and_pages_in_name_order() {
-        let f = Fixture::new();
+        let f = fixture();
         for (name, floor) in [("e", "1"), ("a", "1"), ("c", "2"), ("b", "1"), ("d", "12")] {
             f.things().create(&scope(), new_thing(name, &[("floor", floor)])).unwrap();
         }
@@ -406,7 +380,7 @@ mod tests {
 
     #[test]
     fn list_by_type_sees_only_that_type() {
-        let f = Fixture::new();
+        let f = fixture();
         // Thing types come with the registry issue; put typed things straight into the store.
         f.store
             .write(|tx| {
@@ -439,7 +413,7 @@ mod tests {
 
     #[test]
     fn naming_a_thing_type_that_does_not_exist_is_not_found() {
-        let f = Fixture::new();
+        let f = fixture();
         let new = NewThing { type_name: Some("lamp".into()), ..new_thing("x", &[]) };
         assert!(matches!(f.things().create(&scope(), new), Err(RegistryError::NotFound(_))));
     }

@@ -264,9 +264,7 @@ impl<S: Store> CaCertificates<'_, S> {
                 )));
             }
             tx.delete_ca_certificate(scope, id)?;
-            let arn = ca.arn(scope);
-            let keys: Vec<String> = tx.tags(scope, &arn)?.into_keys().collect();
-            tx.remove_tags(scope, &arn, &keys)?;
+            tx.drop_tags(scope, &ca.arn(scope))?;
             Ok(())
         })
     }

@@ -262,15 +262,9 @@ impl<S: crate::domain::Store> Certificates<'_, S> {
         after: Option<(Millis, &str)>,
         limit: usize,
     ) -> Result<(Vec<Certificate>, Option<ListPosition>), CertificateError> {
-        let mut certs =
+        let certs =
             self.store.read(|tx| tx.list_certificates(scope, ca, ascending, after, limit + 1))?;
-        let next = if certs.len() > limit {
-            certs.truncate(limit);
-            certs.last().map(|c| (c.created_at, c.id.clone()))
-        } else {
-            None
-        };
-        Ok((certs, next))
+        Ok(crate::domain::paging::paginate(certs, limit, |c| (c.created_at, c.id.clone())))
     }
 
     /// UpdateCertificate: idempotent; PENDING_TRANSFER cannot be set, and a

@@ -260,9 +260,7 @@ impl<S: Store> Policies<'_, S> {
                 )));
             }
             tx.delete_policy(scope, name)?;
-            let arn = policy.arn(scope);
-            let keys: Vec<String> = tx.tags(scope, &arn)?.into_keys().collect();
-            tx.remove_tags(scope, &arn, &keys)?;
+            tx.drop_tags(scope, &policy.arn(scope))?;
             Ok(())
         })
     }
@@ -274,15 +272,9 @@ impl<S: Store> Policies<'_, S> {
         after: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<Policy>, Option<String>), PolicyError> {
-        let mut policies =
+        let policies =
             self.store.read(|tx| tx.list_policies(scope, ascending, after, limit + 1))?;
-        let next = if policies.len() > limit {
-            policies.truncate(limit);
-            policies.last().map(|p| p.name.clone())
-        } else {
-            None
-        };
-        Ok((policies, next))
+        Ok(crate::domain::paging::paginate(policies, limit, |p| p.name.clone()))
     }
 
     /// CreatePolicyVersion: at most five versions; optionally the new default.
