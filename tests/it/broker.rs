@@ -537,10 +537,28 @@ async fn membership_and_hierarchy_events() {
     assert!(watcher.wait_for(|i| matches!(i, rumqttc::Incoming::SubAck(_))).await);
 
     s.iot.create_thing_group().thing_group_name("site").send().await.unwrap();
-    s.iot.create_thing_group().thing_group_name("floor").parent_group_name("site").send().await.unwrap();
+    s.iot
+        .create_thing_group()
+        .thing_group_name("floor")
+        .parent_group_name("site")
+        .send()
+        .await
+        .unwrap();
     s.iot.create_thing().thing_name("t").send().await.unwrap();
-    s.iot.add_thing_to_thing_group().thing_name("t").thing_group_name("floor").send().await.unwrap();
-    s.iot.remove_thing_from_thing_group().thing_name("t").thing_group_name("floor").send().await.unwrap();
+    s.iot
+        .add_thing_to_thing_group()
+        .thing_name("t")
+        .thing_group_name("floor")
+        .send()
+        .await
+        .unwrap();
+    s.iot
+        .remove_thing_from_thing_group()
+        .thing_name("t")
+        .thing_group_name("floor")
+        .send()
+        .await
+        .unwrap();
     s.iot.delete_thing_group().thing_group_name("floor").send().await.unwrap();
 
     let mut got = Vec::new();
@@ -559,7 +577,10 @@ async fn membership_and_hierarchy_events() {
         ]
     );
     let (added, removed) = (&got[1].1, &got[2].1);
-    assert_eq!((added["operation"].as_str(), removed["operation"].as_str()), (Some("ADDED"), Some("REMOVED")));
+    assert_eq!(
+        (added["operation"].as_str(), removed["operation"].as_str()),
+        (Some("ADDED"), Some("REMOVED"))
+    );
     assert_eq!(added["membershipId"], removed["membershipId"], "the id of the membership is kept");
     assert_eq!(added["groupArn"], format!("{ARN}:thinggroup/floor").as_str());
     assert_eq!(got[0].1["childGroupName"], "floor");
