@@ -57,19 +57,60 @@ pub struct TapQuery {
     pub after: Option<u64>,
 }
 
+/// What the tap keeps per record: cheap to take on the publish path (the payload is
+/// shared, not copied); the JSON form is made when someone reads the tap.
+#[derive(Debug, Clone)]
+struct Entry {
+    sequence: u64,
+    kind: TapKind,
+    message: Message,
+    client_id: Option<String>,
+}
+
+impl Entry {
+    fn record(&self) -> TapRecord {
+        let m = &self.message;
+        TapRecord {
+            sequence: self.sequence,
+            kind: self.kind,
+            account: m.scope.account.clone(),
+            region: m.scope.region.clone(),
+            topic: m.topic.clone(),
+            payload: std::str::from_utf8(&m.payload).ok().map(str::to_owned),
+            payload_base64: base64::engine::general_purpose::STANDARD.encode(&m.payload),
+            qos: m.qos,
+            retain: m.retain,
+            client_id: self.client_id.clone(),
+            principal: m.origin.principal.clone(),
+            timestamp: m.timestamp,
+        }
+    }
+
+    fn matches(&self, q: &TapQuery) -> bool {
+        let m = &self.message;
+        q.kind.is_none_or(|k| self.kind == k)
+            && q.topic.as_deref().is_none_or(|f| filter_matches(f, &m.topic))
+            && (q.client_id.is_none() || self.client_id == q.client_id)
+            && q.account.as_deref().is_none_or(|a| m.scope.account == a)
+            && q.region.as_deref().is_none_or(|r| m.scope.region == r)
+            && q.after.is_none_or(|s| self.sequence > s)
+    }
+}
+
 #[derive(Debug)]
 pub struct Tap {
-    records: Mutex<VecDeque<TapRecord>>,
+    entries: Mutex<VecDeque<Entry>>,
     sequence: AtomicU64,
 }
 
 impl Default for Tap {
     fn default() -> Self {
-        Tap { records: Mutex::new(VecDeque::new()), sequence: AtomicU64::new(0) }
+        Tap { entries: Mutex::new(VecDeque::new()), sequence: AtomicU64::new(0) }
     }
 }
 
-/// MQTT filter matching for tap queries (`+` one level, `#` the rest).
+/// MQTT filter matching for tap queries (`+` one level, `#` the rest). Unlike a
+/// subscription, `#` here also matches `$` topics, so `topic=#` lists everything.
 pub fn filter_matches(filter: &str, topic: &str) -> bool {
     let mut f = filter.split('/');
     let mut t = topic.split('/');
@@ -86,44 +127,26 @@ pub fn filter_matches(filter: &str, topic: &str) -> bool {
 
 impl Tap {
     fn record(&self, kind: TapKind, message: &Message, client_id: Option<&str>) {
-        let payload = std::str::from_utf8(&message.payload).ok().map(str::to_owned);
-        let record = TapRecord {
+        let entry = Entry {
             sequence: self.sequence.fetch_add(1, Ordering::Relaxed) + 1,
             kind,
-            account: message.scope.account.clone(),
-            region: message.scope.region.clone(),
-            topic: message.topic.clone(),
-            payload,
-            payload_base64: base64::engine::general_purpose::STANDARD.encode(&message.payload),
-            qos: message.qos,
-            retain: message.retain,
+            message: message.clone(),
             client_id: client_id.map(str::to_owned),
-            principal: message.origin.principal.clone(),
-            timestamp: message.timestamp,
         };
-        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        if records.len() == TAP_CAPACITY {
-            records.pop_front();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() == TAP_CAPACITY {
+            entries.pop_front();
         }
-        records.push_back(record);
+        entries.push_back(entry);
     }
 
     pub fn query(&self, q: &TapQuery) -> Vec<TapRecord> {
-        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        records
-            .iter()
-            .filter(|r| q.kind.is_none_or(|k| r.kind == k))
-            .filter(|r| q.topic.as_deref().is_none_or(|f| filter_matches(f, &r.topic)))
-            .filter(|r| q.client_id.is_none() || r.client_id == q.client_id)
-            .filter(|r| q.account.as_deref().is_none_or(|a| r.account == a))
-            .filter(|r| q.region.as_deref().is_none_or(|a| r.region == a))
-            .filter(|r| q.after.is_none_or(|s| r.sequence > s))
-            .cloned()
-            .collect()
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.iter().filter(|e| e.matches(q)).map(Entry::record).collect()
     }
 
     pub fn clear(&self) {
-        self.records.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }
 
