@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::{SqlTx, store_err};
+use super::{SqlTx, conversion, store_err};
 use crate::domain::security::ca_certificates::{
     CaCertificate, CaCertificateRecords, RegistrationConfig,
 };
@@ -18,10 +18,6 @@ struct ConfigJson {
     template_body: Option<String>,
     role_arn: Option<String>,
     template_name: Option<String>,
-}
-
-fn conversion(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
 }
 
 fn ca_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaCertificate> {

@@ -4,7 +4,7 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
-use super::{SqlTx, store_err};
+use super::{SqlTx, conversion, store_err};
 use crate::domain::security::certificates::{
     Certificate, CertificateMode, CertificateRecords, CertificateStatus, Transfer,
 };
@@ -22,10 +22,6 @@ struct TransferJson {
     transfer_date: Millis,
     accept_date: Option<Millis>,
     reject_date: Option<Millis>,
-}
-
-fn conversion(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
 }
 
 fn certificate_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Certificate> {

@@ -56,6 +56,14 @@ impl std::fmt::Debug for SqliteStore {
 /// One open transaction (or read) handed to domain code.
 pub(crate) struct SqlTx<'c>(&'c Connection);
 
+/// A column that does not hold what its Rust type needs (bad JSON, unknown enum).
+pub(crate) fn conversion(
+    column: usize,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+}
+
 pub(crate) fn store_err(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError(Box::new(e))
 }

@@ -4,7 +4,7 @@
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
-use super::{SqlTx, store_err};
+use super::{SqlTx, conversion, store_err};
 use crate::domain::registry::thing_groups::{GroupQuery, ThingGroup, ThingGroupRecords};
 use crate::domain::{Scope, StoreError};
 
@@ -24,9 +24,7 @@ fn group_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThingGroup> {
         id: r.get(1)?,
         parent: r.get(2)?,
         description: r.get(3)?,
-        attributes: serde_json::from_str(&attributes).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        attributes: serde_json::from_str(&attributes).map_err(|e| conversion(4, e))?,
         version: r.get(5)?,
         created_at: r.get(6)?,
     })

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqlTx, store_err};
+use super::{SqlTx, conversion, store_err};
 use crate::domain::registry::thing_types::{ThingType, ThingTypeProperties, ThingTypeRecords};
 use crate::domain::{Scope, StoreError};
 
@@ -10,9 +10,6 @@ const COLUMNS: &str = "name, id, description, searchable_attributes, propagating
                        deprecated, deprecated_at, created_at";
 
 fn thing_type_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThingType> {
-    let json_err = |i, e: serde_json::Error| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    };
     let searchable: String = r.get(3)?;
     let propagating: Option<String> = r.get(4)?;
     Ok(ThingType {
@@ -20,11 +17,12 @@ fn thing_type_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThingType> {
         id: r.get(1)?,
         properties: ThingTypeProperties {
             description: r.get(2)?,
-            searchable_attributes: serde_json::from_str(&searchable).map_err(|e| json_err(3, e))?,
+            searchable_attributes: serde_json::from_str(&searchable)
+                .map_err(|e| conversion(3, e))?,
             propagating_attributes: propagating
                 .map(|p| serde_json::from_str(&p))
                 .transpose()
-                .map_err(|e| json_err(4, e))?,
+                .map_err(|e| conversion(4, e))?,
         },
         deprecated: r.get(5)?,
         deprecated_at: r.get(6)?,
