@@ -236,15 +236,6 @@ impl<S: Store> Policies<'_, S> {
         })
     }
 
-    /// The default documents of the named policies that exist (for the engine).
-    pub fn documents(
-        &self,
-        scope: &Scope,
-        names: &[String],
-    ) -> Result<Vec<PolicyWithDocument>, PolicyError> {
-        names.iter().map(|n| self.get(scope, n)).collect()
-    }
-
     /// DeletePolicy: refused while attached or while it has other versions.
     pub fn delete(&self, scope: &Scope, name: &str) -> Result<(), PolicyError> {
         self.store.write(|tx| {
