@@ -11,6 +11,7 @@ pub mod bus;
 pub mod config;
 pub mod domain;
 pub mod server;
+pub mod services;
 pub mod store;
 
 pub use config::Config;

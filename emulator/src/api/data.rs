@@ -3,13 +3,15 @@
 
 use super::connections;
 use super::generated::iot_data::{
-    DeleteConnectionInput, DeleteConnectionOutput, GetRetainedMessageInput,
-    GetRetainedMessageOutput, IotDataApi, ListRetainedMessagesInput, ListRetainedMessagesOutput,
-    PublishInput, PublishOutput,
+    DeleteConnectionInput, DeleteConnectionOutput, DeleteThingShadowInput, DeleteThingShadowOutput,
+    GetRetainedMessageInput, GetRetainedMessageOutput, GetThingShadowInput, GetThingShadowOutput,
+    IotDataApi, ListNamedShadowsForThingInput, ListNamedShadowsForThingOutput,
+    ListRetainedMessagesInput, ListRetainedMessagesOutput, PublishInput, PublishOutput,
+    UpdateThingShadowInput, UpdateThingShadowOutput,
 };
 use super::generated::iot_jobs_data::IotJobsDataApi;
-use super::publish;
 use super::wire::{ApiError, RequestContext};
+use super::{publish, shadows};
 use crate::app::App;
 
 impl IotDataApi for App {
@@ -43,6 +45,38 @@ impl IotDataApi for App {
         input: DeleteConnectionInput,
     ) -> Result<DeleteConnectionOutput, ApiError> {
         connections::delete_connection(self, ctx, input)
+    }
+
+    async fn get_thing_shadow(
+        &self,
+        ctx: &RequestContext,
+        input: GetThingShadowInput,
+    ) -> Result<GetThingShadowOutput, ApiError> {
+        shadows::get_thing_shadow(self, &ctx.scope, input)
+    }
+
+    async fn update_thing_shadow(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateThingShadowInput,
+    ) -> Result<UpdateThingShadowOutput, ApiError> {
+        shadows::update_thing_shadow(self, &ctx.scope, input)
+    }
+
+    async fn delete_thing_shadow(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteThingShadowInput,
+    ) -> Result<DeleteThingShadowOutput, ApiError> {
+        shadows::delete_thing_shadow(self, &ctx.scope, input)
+    }
+
+    async fn list_named_shadows_for_thing(
+        &self,
+        ctx: &RequestContext,
+        input: ListNamedShadowsForThingInput,
+    ) -> Result<ListNamedShadowsForThingOutput, ApiError> {
+        shadows::list_named_shadows_for_thing(self, &ctx.scope, input)
     }
 }
 

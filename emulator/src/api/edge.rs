@@ -131,7 +131,7 @@ async fn handle(app: &App, request: Request, request_id: String) -> Result<RawRe
     result
 }
 
-fn raw_into_response(r: RawResponse) -> Response {
+pub(crate) fn raw_into_response(r: RawResponse) -> Response {
     let status =
         StatusCode::from_u16(if r.status == 0 { 200 } else { r.status }).unwrap_or(StatusCode::OK);
     let mut response = (status, r.body).into_response();

@@ -1,6 +1,8 @@
 //! The data plane over mutual TLS (AWS IoT's port 8443): devices publish with
-//! `POST /topics/{topic}?qos=` authenticated by their client certificate, which must
-//! be registered and ACTIVE, with `iot:Publish` checked against their policies.
+//! `POST /topics/{topic}?qos=` and use their shadows (`/things/{thing}/shadow`)
+//! authenticated by their client certificate, which must be registered and ACTIVE,
+//! with `iot:Publish` or `iot:{Get,Update,Delete}ThingShadow` checked against their
+//! policies (guide L10900-11003).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::serve::IncomingStream;
 use http::{HeaderValue, StatusCode};
 use tokio::net::{TcpListener, TcpStream};
@@ -19,10 +21,16 @@ use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use super::edge::{error_response, parse_query};
+use super::edge::{error_response, parse_query, raw_into_response};
+use super::generated::iot_data::{
+    DeleteThingShadowInput, GetThingShadowInput, ListNamedShadowsForThingInput,
+    UpdateThingShadowInput,
+};
+use super::shadows;
 use super::wire::ApiError;
+use super::wire::{Blob, IntoReply, RawResponse};
 use crate::app::App;
-use crate::broker::gateway::https_principal;
+use crate::broker::gateway::{DeviceAuth, https_principal};
 use crate::broker::hooks::{Action, ClientAuth, Message, MessageProperties, Origin};
 
 /// How long a TLS handshake may take.
@@ -109,6 +117,126 @@ fn forbidden(message: impl Into<String>) -> ApiError {
     ApiError { code: "ForbiddenException", status: 403, message: message.into() }
 }
 
+/// The registered ACTIVE certificate the client presented.
+fn device(app: &Arc<App>, peer: &TlsPeer) -> Result<DeviceAuth, ApiError> {
+    let leaf =
+        peer.leaf.as_deref().ok_or_else(|| forbidden("A client certificate is required."))?;
+    https_principal(app, leaf)
+        .map_err(|_| forbidden("The client certificate is not registered or not ACTIVE."))
+}
+
+/// `iot:{action}` on the shadow's thing ARN (`thing/{thing}[/{shadowName}]`), denied
+/// with the guide's 403 Forbidden.
+fn authorize_shadow(
+    auth: &DeviceAuth,
+    action: &str,
+    thing: &str,
+    name: Option<&str>,
+) -> Result<(), ApiError> {
+    let resource = match name {
+        None => auth.scope().arn(&format!("thing/{thing}")),
+        Some(n) => auth.scope().arn(&format!("thing/{thing}/{n}")),
+    };
+    if auth.allowed(&format!("iot:{action}"), &resource) {
+        Ok(())
+    } else {
+        Err(forbidden("Forbidden"))
+    }
+}
+
+/// `GET|POST|DELETE /things/{thingName}/shadow?name=`.
+async fn shadow(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<TlsPeer>,
+    method: http::Method,
+    Path(thing): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let result = (|| {
+        let auth = device(&app, &peer)?;
+        let name =
+            parse_query(query.as_deref()).into_iter().find(|(k, _)| k == "name").map(|(_, v)| v);
+        let scope = auth.scope().clone();
+        let (thing_name, shadow_name) = (thing.clone(), name.clone());
+        let reply: RawResponse = match method {
+            http::Method::GET => {
+                authorize_shadow(&auth, "GetThingShadow", &thing, name.as_deref())?;
+                shadows::get_thing_shadow(
+                    &app,
+                    &scope,
+                    GetThingShadowInput { thing_name, shadow_name },
+                )?
+                .into_reply()
+            }
+            http::Method::POST => {
+                authorize_shadow(&auth, "UpdateThingShadow", &thing, name.as_deref())?;
+                let input = UpdateThingShadowInput { payload: Blob(body), thing_name, shadow_name };
+                shadows::update_thing_shadow(&app, &scope, input)?.into_reply()
+            }
+            http::Method::DELETE => {
+                authorize_shadow(&auth, "DeleteThingShadow", &thing, name.as_deref())?;
+                shadows::delete_thing_shadow(
+                    &app,
+                    &scope,
+                    DeleteThingShadowInput { thing_name, shadow_name },
+                )?
+                .into_reply()
+            }
+            other => {
+                return Err(ApiError {
+                    code: "MethodNotAllowedException",
+                    status: 405,
+                    message: format!("{other} is not allowed on a shadow"),
+                });
+            }
+        };
+        Ok(reply)
+    })();
+    reply(&app, result)
+}
+
+/// `GET /api/things/shadow/ListNamedShadowsForThing/{thingName}`.
+async fn list_named_shadows(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<TlsPeer>,
+    Path(thing): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let result = (|| {
+        let auth = device(&app, &peer)?;
+        authorize_shadow(&auth, "ListNamedShadowsForThing", &thing, None)?;
+        let mut input =
+            ListNamedShadowsForThingInput { next_token: None, page_size: None, thing_name: thing };
+        for (k, v) in parse_query(query.as_deref()) {
+            match k.as_str() {
+                "nextToken" => input.next_token = Some(v),
+                "pageSize" => {
+                    input.page_size =
+                        Some(v.parse().ok().filter(|s| (1..=100).contains(s)).ok_or_else(|| {
+                            ApiError::invalid_request(format!("pageSize must be 1 to 100, not {v}"))
+                        })?)
+                }
+                _ => {}
+            }
+        }
+        Ok(shadows::list_named_shadows_for_thing(&app, auth.scope(), input)?.into_reply())
+    })();
+    reply(&app, result)
+}
+
+/// An operation's reply, or its error, with a request id.
+fn reply(app: &App, result: Result<RawResponse, ApiError>) -> Response {
+    let mut response = match result {
+        Ok(r) => raw_into_response(r),
+        Err(e) => error_response(&e),
+    };
+    if let Ok(v) = HeaderValue::from_str(&app.ids.uuid()) {
+        response.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    response
+}
+
 /// `POST /topics/{topic}?qos=&retain=`: the body is the payload.
 async fn publish(
     State(app): State<Arc<App>>,
@@ -118,10 +246,7 @@ async fn publish(
     body: Bytes,
 ) -> Response {
     let result = (|| {
-        let leaf =
-            peer.leaf.as_deref().ok_or_else(|| forbidden("A client certificate is required."))?;
-        let auth = https_principal(&app, leaf)
-            .map_err(|_| forbidden("The client certificate is not registered or not ACTIVE."))?;
+        let auth = device(&app, &peer)?;
         let mut qos = 0u8;
         let mut retain = false;
         for (k, v) in parse_query(query.as_deref()) {
@@ -192,5 +317,10 @@ async fn unknown(uri: http::Uri, method: http::Method) -> Response {
 
 /// The router of the mutual-TLS data plane.
 pub fn router(app: Arc<App>) -> Router {
-    Router::new().route("/topics/{topic}", post(publish)).fallback(unknown).with_state(app)
+    Router::new()
+        .route("/topics/{topic}", post(publish))
+        .route("/things/{thing}/shadow", get(shadow).post(shadow).delete(shadow))
+        .route("/api/things/shadow/ListNamedShadowsForThing/{thing}", get(list_named_shadows))
+        .fallback(unknown)
+        .with_state(app)
 }

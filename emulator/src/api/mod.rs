@@ -21,6 +21,7 @@ mod iot;
 mod paging;
 mod policies;
 mod publish;
+mod shadows;
 mod tags;
 mod thing_groups;
 mod thing_types;

@@ -70,7 +70,7 @@ impl std::fmt::Debug for DeviceAuth {
 
 impl DeviceAuth {
     /// Evaluates `action` on `resource` against the policies in force now.
-    fn allowed(&self, action: &str, resource: &str) -> bool {
+    pub(crate) fn allowed(&self, action: &str, resource: &str) -> bool {
         let Some(principal) = &self.policy_principal else { return true };
         let Some(app) = self.app.upgrade() else { return false };
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -422,6 +422,7 @@ impl BrokerHooks for Gateway {
     fn on_message(&self, message: &Message) {
         if let Some(app) = self.app.upgrade() {
             app.bus.published(message);
+            crate::services::shadows::on_message(&app, message);
         }
     }
 

@@ -7,6 +7,7 @@ pub mod paging;
 pub mod pki;
 pub mod registry;
 pub mod security;
+pub mod shadow;
 pub mod store;
 pub mod tags;
 #[cfg(test)]

@@ -11,6 +11,7 @@ use super::registry::things::ThingRecords;
 use super::security::ca_certificates::CaCertificateRecords;
 use super::security::certificates::CertificateRecords;
 use super::security::policies::PolicyRecords;
+use super::shadow::ShadowRecords;
 use super::tags::TagRecords;
 
 /// A storage failure. The domain never looks inside; the edge reports it as an
@@ -39,6 +40,7 @@ pub trait Tx:
     + PolicyRecords
     + ThingPrincipalRecords
     + EventConfigRecords
+    + ShadowRecords
 {
 }
 
@@ -53,6 +55,7 @@ impl<T> Tx for T where
         + PolicyRecords
         + ThingPrincipalRecords
         + EventConfigRecords
+        + ShadowRecords
 {
 }
 

@@ -4,6 +4,7 @@
 use super::registry::thing_groups::ThingGroups;
 use super::registry::thing_types::ThingTypes;
 use super::registry::things::Things;
+use super::shadow::Shadows;
 use super::{FixedClock, Millis, SequentialIds};
 use crate::store::SqliteStore;
 
@@ -33,5 +34,9 @@ impl Fixture {
 
     pub fn groups(&self) -> ThingGroups<'_, SqliteStore> {
         ThingGroups { store: &self.store, clock: &self.clock, ids: &self.ids }
+    }
+
+    pub fn shadows(&self) -> Shadows<'_, SqliteStore> {
+        Shadows { store: &self.store, clock: &self.clock }
     }
 }

@@ -8,6 +8,7 @@ mod certificates;
 mod events;
 mod policies;
 mod principals;
+mod shadows;
 mod tags;
 mod thing_groups;
 mod thing_types;
@@ -31,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_certificate_transfers.sql"),
     include_str!("migrations/0007_event_configurations.sql"),
     include_str!("migrations/0008_membership_ids.sql"),
+    include_str!("migrations/0009_shadows.sql"),
 ];
 
 /// Tables that `reset` keeps: the root CA must survive so devices keep trusting it.

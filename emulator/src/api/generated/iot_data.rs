@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot-data` (signing name `iotdata`), from botocore botocore==1.44.8:
-//! 11 operations, 4 with typed bindings.
+//! 11 operations, 8 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -16,11 +16,20 @@ use crate::api::wire::{
 };
 
 static PATTERN_0: Pattern = Pattern::new("^[^$].*", LazyLock::new(|| Pattern::compile("^[^$].*")));
+static PATTERN_1: Pattern =
+    Pattern::new("[$a-zA-Z0-9:_-]+", LazyLock::new(|| Pattern::compile("[$a-zA-Z0-9:_-]+")));
+static PATTERN_2: Pattern =
+    Pattern::new("[a-zA-Z0-9:_-]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:_-]+")));
 static CONSTRAINTS_0: &[Constraint] =
     &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_0)];
-static CONSTRAINTS_1: &[Constraint] = &[Constraint::MaxValue(200.0), Constraint::MinValue(1.0)];
-static CONSTRAINTS_2: &[Constraint] = &[Constraint::OneOf(&["UNSPECIFIED_BYTES", "UTF8_DATA"])];
-static CONSTRAINTS_3: &[Constraint] = &[Constraint::MaxValue(1.0), Constraint::MinValue(0.0)];
+static CONSTRAINTS_1: &[Constraint] =
+    &[Constraint::MaxLength(64), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_1)];
+static CONSTRAINTS_2: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_2)];
+static CONSTRAINTS_3: &[Constraint] = &[Constraint::MaxValue(100.0), Constraint::MinValue(1.0)];
+static CONSTRAINTS_4: &[Constraint] = &[Constraint::MaxValue(200.0), Constraint::MinValue(1.0)];
+static CONSTRAINTS_5: &[Constraint] = &[Constraint::OneOf(&["UNSPECIFIED_BYTES", "UTF8_DATA"])];
+static CONSTRAINTS_6: &[Constraint] = &[Constraint::MaxValue(1.0), Constraint::MinValue(0.0)];
 
 /// Every operation of the service, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,7 +88,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/things/{thingName}/shadow",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "GetConnection",
@@ -100,14 +109,14 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/things/{thingName}/shadow",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListNamedShadowsForThing",
         method: "GET",
         uri: "/api/things/shadow/ListNamedShadowsForThing/{thingName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListRetainedMessages",
@@ -142,7 +151,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/things/{thingName}/shadow",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
 ];
 
@@ -236,6 +245,45 @@ impl IntoReply for DeleteConnectionOutput {
     }
 }
 
+/// The decoded request of `DeleteThingShadow` (`DELETE /things/{thingName}/shadow`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteThingShadowInput {
+    pub shadow_name: Option<String>,
+    pub thing_name: String,
+}
+
+impl FromRequest for DeleteThingShadowInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let shadow_name: Option<String> = req.query::<String>("name")?;
+        let thing_name: Option<String> = req.label::<String>("thingName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &shadow_name {
+            v.string("shadowName", x, CONSTRAINTS_1);
+        }
+        v.required("thingName", thing_name.is_some());
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_2);
+        }
+        validation.finish()?;
+        Ok(Self { shadow_name, thing_name: thing_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `DeleteThingShadow`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeleteThingShadowOutput {
+    #[serde(skip)]
+    pub payload: Blob,
+}
+
+impl IntoReply for DeleteThingShadowOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::blob(Some(&self.payload).cloned().unwrap_or_default());
+        r
+    }
+}
+
 /// The decoded request of `GetRetainedMessage` (`GET /retainedMessage/{topic}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetRetainedMessageInput {
@@ -275,6 +323,90 @@ impl IntoReply for GetRetainedMessageOutput {
     }
 }
 
+/// The decoded request of `GetThingShadow` (`GET /things/{thingName}/shadow`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetThingShadowInput {
+    pub shadow_name: Option<String>,
+    pub thing_name: String,
+}
+
+impl FromRequest for GetThingShadowInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let shadow_name: Option<String> = req.query::<String>("name")?;
+        let thing_name: Option<String> = req.label::<String>("thingName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &shadow_name {
+            v.string("shadowName", x, CONSTRAINTS_1);
+        }
+        v.required("thingName", thing_name.is_some());
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_2);
+        }
+        validation.finish()?;
+        Ok(Self { shadow_name, thing_name: thing_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `GetThingShadow`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GetThingShadowOutput {
+    #[serde(skip)]
+    pub payload: Option<Blob>,
+}
+
+impl IntoReply for GetThingShadowOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::blob(self.payload.as_ref().cloned().unwrap_or_default());
+        r
+    }
+}
+
+/// The decoded request of `ListNamedShadowsForThing` (`GET /api/things/shadow/ListNamedShadowsForThing/{thingName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListNamedShadowsForThingInput {
+    pub next_token: Option<String>,
+    pub page_size: Option<i32>,
+    pub thing_name: String,
+}
+
+impl FromRequest for ListNamedShadowsForThingInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let page_size: Option<i32> = req.query::<i32>("pageSize")?;
+        let thing_name: Option<String> = req.label::<String>("thingName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &page_size {
+            v.number("pageSize", *x as f64, CONSTRAINTS_3);
+        }
+        v.required("thingName", thing_name.is_some());
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_2);
+        }
+        validation.finish()?;
+        Ok(Self { next_token, page_size, thing_name: thing_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `ListNamedShadowsForThing`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListNamedShadowsForThingOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "results", skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<String>>,
+    #[serde(rename = "timestamp", skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+}
+
+impl IntoReply for ListNamedShadowsForThingOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `ListRetainedMessages` (`GET /retainedMessage`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRetainedMessagesInput {
@@ -289,7 +421,7 @@ impl FromRequest for ListRetainedMessagesInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_1);
+            v.number("maxResults", *x as f64, CONSTRAINTS_4);
         }
         validation.finish()?;
         Ok(Self { max_results, next_token })
@@ -345,10 +477,10 @@ impl FromRequest for PublishInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &payload_format_indicator {
-            v.string("payloadFormatIndicator", x, CONSTRAINTS_2);
+            v.string("payloadFormatIndicator", x, CONSTRAINTS_5);
         }
         if let Some(x) = &qos {
-            v.number("qos", *x as f64, CONSTRAINTS_3);
+            v.number("qos", *x as f64, CONSTRAINTS_6);
         }
         v.required("topic", topic.is_some());
         validation.finish()?;
@@ -378,6 +510,52 @@ impl IntoReply for PublishOutput {
     }
 }
 
+/// The decoded request of `UpdateThingShadow` (`POST /things/{thingName}/shadow`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateThingShadowInput {
+    pub payload: Blob,
+    pub shadow_name: Option<String>,
+    pub thing_name: String,
+}
+
+impl FromRequest for UpdateThingShadowInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let payload: Option<Blob> = req.payload_blob();
+        let shadow_name: Option<String> = req.query::<String>("name")?;
+        let thing_name: Option<String> = req.label::<String>("thingName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("payload", payload.is_some());
+        if let Some(x) = &shadow_name {
+            v.string("shadowName", x, CONSTRAINTS_1);
+        }
+        v.required("thingName", thing_name.is_some());
+        if let Some(x) = &thing_name {
+            v.string("thingName", x, CONSTRAINTS_2);
+        }
+        validation.finish()?;
+        Ok(Self {
+            payload: payload.unwrap_or_default(),
+            shadow_name,
+            thing_name: thing_name.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `UpdateThingShadow`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UpdateThingShadowOutput {
+    #[serde(skip)]
+    pub payload: Option<Blob>,
+}
+
+impl IntoReply for UpdateThingShadowOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::blob(self.payload.as_ref().cloned().unwrap_or_default());
+        r
+    }
+}
+
 /// Shape `RetainedMessageSummary`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RetainedMessageSummary {
@@ -395,7 +573,7 @@ impl RetainedMessageSummary {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.qos {
-            v.number(&Validation::join(path, "qos"), *x as f64, CONSTRAINTS_3);
+            v.number(&Validation::join(path, "qos"), *x as f64, CONSTRAINTS_6);
         }
     }
 }
@@ -413,13 +591,13 @@ pub trait IotDataApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DeleteConnection")) }
     }
 
-    /// `DeleteThingShadow` (no typed bindings yet).
+    /// `DeleteThingShadow`.
     fn delete_thing_shadow(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeleteThingShadowInput,
+    ) -> impl Future<Output = Result<DeleteThingShadowOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteThingShadow")) }
     }
 
@@ -443,23 +621,23 @@ pub trait IotDataApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("GetRetainedMessage")) }
     }
 
-    /// `GetThingShadow` (no typed bindings yet).
+    /// `GetThingShadow`.
     fn get_thing_shadow(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: GetThingShadowInput,
+    ) -> impl Future<Output = Result<GetThingShadowOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetThingShadow")) }
     }
 
-    /// `ListNamedShadowsForThing` (no typed bindings yet).
+    /// `ListNamedShadowsForThing`.
     fn list_named_shadows_for_thing(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListNamedShadowsForThingInput,
+    ) -> impl Future<Output = Result<ListNamedShadowsForThingOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListNamedShadowsForThing")) }
     }
 
@@ -503,13 +681,13 @@ pub trait IotDataApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("SendDirectMessage")) }
     }
 
-    /// `UpdateThingShadow` (no typed bindings yet).
+    /// `UpdateThingShadow`.
     fn update_thing_shadow(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: UpdateThingShadowInput,
+    ) -> impl Future<Output = Result<UpdateThingShadowOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("UpdateThingShadow")) }
     }
 }
@@ -526,14 +704,27 @@ pub async fn dispatch<A: IotDataApi>(
             let input = DeleteConnectionInput::from_request(&req)?;
             Ok(api.delete_connection(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::DeleteThingShadow => api.delete_thing_shadow(ctx, req).await,
+        Operation::DeleteThingShadow => {
+            let input = DeleteThingShadowInput::from_request(&req)?;
+            Ok(api.delete_thing_shadow(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::GetConnection => api.get_connection(ctx, req).await,
         Operation::GetRetainedMessage => {
             let input = GetRetainedMessageInput::from_request(&req)?;
             Ok(api.get_retained_message(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::GetThingShadow => api.get_thing_shadow(ctx, req).await,
-        Operation::ListNamedShadowsForThing => api.list_named_shadows_for_thing(ctx, req).await,
+        Operation::GetThingShadow => {
+            let input = GetThingShadowInput::from_request(&req)?;
+            Ok(api.get_thing_shadow(ctx, input).await?.into_reply().with_default_status(200))
+        }
+        Operation::ListNamedShadowsForThing => {
+            let input = ListNamedShadowsForThingInput::from_request(&req)?;
+            Ok(api
+                .list_named_shadows_for_thing(ctx, input)
+                .await?
+                .into_reply()
+                .with_default_status(200))
+        }
         Operation::ListRetainedMessages => {
             let input = ListRetainedMessagesInput::from_request(&req)?;
             Ok(api.list_retained_messages(ctx, input).await?.into_reply().with_default_status(200))
@@ -544,6 +735,9 @@ pub async fn dispatch<A: IotDataApi>(
             Ok(api.publish(ctx, input).await?.into_reply().with_default_status(200))
         }
         Operation::SendDirectMessage => api.send_direct_message(ctx, req).await,
-        Operation::UpdateThingShadow => api.update_thing_shadow(ctx, req).await,
+        Operation::UpdateThingShadow => {
+            let input = UpdateThingShadowInput::from_request(&req)?;
+            Ok(api.update_thing_shadow(ctx, input).await?.into_reply().with_default_status(200))
+        }
     }
 }

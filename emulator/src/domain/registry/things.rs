@@ -217,6 +217,8 @@ impl<S: Store> Things<'_, S> {
             let Some(thing) = tx.thing(scope, name)? else { return Ok(None) };
             check_version(&thing, expected)?;
             tx.delete_thing(scope, name)?;
+            // The thing's shadows go with it (issue 5; the 2018 guide keeps them, L10618).
+            tx.delete_shadows_of_thing(scope, name)?;
             Ok(Some(thing))
         })
     }
