@@ -68,7 +68,13 @@ pub fn sigv4(access_key: &str, region: &str, service: &str) -> String {
 }
 
 /// One HTTP request to `base` + `path`.
-pub async fn http(method: Method, base: &str, path: &str, auth: Option<&str>, body: &str) -> Reply {
+pub async fn http(
+    method: Method,
+    base: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: impl AsRef<[u8]>,
+) -> Reply {
     http_with(method, base, path, auth, &[], body).await
 }
 
@@ -79,8 +85,9 @@ pub async fn http_with(
     path: &str,
     auth: Option<&str>,
     headers: &[(&str, &str)],
-    body: &str,
+    body: impl AsRef<[u8]>,
 ) -> Reply {
+    let body = body.as_ref();
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).build_http();
     let mut req = Request::builder().method(method).uri(format!("{base}{path}"));
@@ -94,7 +101,7 @@ pub async fn http_with(
         req = req.header("content-type", "application/json");
     }
     let resp =
-        client.request(req.body(Full::new(Bytes::from(body.to_owned()))).unwrap()).await.unwrap();
+        client.request(req.body(Full::new(Bytes::copy_from_slice(body))).unwrap()).await.unwrap();
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp.into_body().collect().await.unwrap().to_bytes();
