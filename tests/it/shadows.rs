@@ -219,3 +219,110 @@ async fn the_guides_shadow_examples_over_mqtt_and_rest() {
         );
     }
 }
+
+/// curl over mutual TLS to the data plane, as the guide's REST examples do; returns
+/// the body and the status on the last line.
+fn curl(dir: &Path, port: &str, method: &str, path: &str, body: Option<&str>) -> String {
+    let mut cmd = std::process::Command::new("curl");
+    cmd.args(["-sS", "-o", "-", "-w", "\n%{http_code}", "-X", method, "--cacert"])
+        .arg(dir.join("ca.pem"))
+        .arg("--cert")
+        .arg(dir.join("cert.pem"))
+        .arg("--key")
+        .arg(dir.join("key.pem"));
+    if let Some(b) = body {
+        cmd.args(["-d", b]);
+    }
+    let out = cmd.arg(format!("https://localhost:{port}{path}")).output().expect("curl runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn rest_over_mutual_tls_checks_the_shadow_actions_of_the_certificates_policies() {
+    let emu = EmulatorProcess::spawn(&[], &[("IOTEMU_ACCOUNT_ID", ACCOUNT)]).unwrap();
+    let iot = crate::support::iot_client(&emu.http_url(), ACCOUNT, "us-east-1");
+    let cert = iot.create_keys_and_certificate().set_as_active(true).send().await.unwrap();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+        "Action":["iot:GetThingShadow","iot:UpdateThingShadow"],
+        "Resource":["arn:aws:iot:us-east-1:123456789012:thing/lamp",
+                    "arn:aws:iot:us-east-1:123456789012:thing/lamp/*"]}]}"#;
+    iot.create_policy().policy_name("shadow").policy_document(policy).send().await.unwrap();
+    iot.attach_policy()
+        .policy_name("shadow")
+        .target(cert.certificate_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = http(Method::GET, &emu.http_url(), "/_emulator/ca.pem", None, "").await.body;
+    std::fs::write(dir.path().join("ca.pem"), &ca).unwrap();
+    std::fs::write(dir.path().join("cert.pem"), cert.certificate_pem().unwrap()).unwrap();
+    std::fs::write(dir.path().join("key.pem"), cert.key_pair().unwrap().private_key().unwrap())
+        .unwrap();
+    let port = emu.endpoints()["https"].rsplit_once(':').unwrap().1.to_owned();
+    let call = |method: &str, path: &str, body: Option<&str>| {
+        let out = curl(dir.path(), &port, method, path, body);
+        let (body, status) = out.rsplit_once('\n').unwrap();
+        (status.to_owned(), body.to_owned())
+    };
+
+    let (status, body) = call("GET", "/things/lamp/shadow", None);
+    assert_eq!((status.as_str(), body.contains("Thing not found")), ("404", true), "{body}");
+    let update = r#"{"state":{"desired":{"on":true}},"clientToken":"c1"}"#;
+    let (status, body) = call("POST", "/things/lamp/shadow", Some(update));
+    assert_eq!(status, "200", "{body}");
+    let accepted: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (accepted["version"].clone(), accepted["clientToken"].clone()),
+        (json!(1), json!("c1"))
+    );
+    let (status, body) = call("POST", "/things/lamp/shadow?name=cfg", Some(update));
+    assert_eq!(status, "200", "{body}");
+    let (status, body) = call("GET", "/things/lamp/shadow", None);
+    let got: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((status.as_str(), got["state"]["delta"].clone()), ("200", json!({"on": true})));
+    // Allowed to read and update, not to delete, and only its own thing.
+    let (status, body) = call("DELETE", "/things/lamp/shadow", None);
+    assert_eq!((status.as_str(), body.contains("Forbidden")), ("403", true), "{body}");
+    let (status, _) = call("POST", "/things/other/shadow", Some(update));
+    assert_eq!(status, "403");
+    // A REST update publishes on the MQTT topics like an MQTT one.
+    let published = http(
+        Method::GET,
+        &emu.http_url(),
+        "/_emulator/messages?kind=published&topic=%24aws/things/lamp/shadow/%23",
+        None,
+        "",
+    )
+    .await
+    .json();
+    let topics: Vec<&str> = published["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["topic"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        topics,
+        [
+            "$aws/things/lamp/shadow/update/accepted",
+            "$aws/things/lamp/shadow/update/delta",
+            "$aws/things/lamp/shadow/update/documents",
+            "$aws/things/lamp/shadow/name/cfg/update/accepted",
+            "$aws/things/lamp/shadow/name/cfg/update/delta",
+            "$aws/things/lamp/shadow/name/cfg/update/documents",
+        ]
+    );
+    // ListNamedShadowsForThing over SigV4.
+    let auth = sigv4(ACCOUNT, "us-east-1", "iotdata");
+    let list = http(
+        Method::GET,
+        &emu.http_url(),
+        "/api/things/shadow/ListNamedShadowsForThing/lamp",
+        Some(&auth),
+        "",
+    )
+    .await
+    .json();
+    assert_eq!(list["results"], json!(["cfg"]));
+}
