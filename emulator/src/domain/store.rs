@@ -68,6 +68,13 @@ pub trait Store: Send + Sync {
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, E>,
     ) -> Result<T, E>;
+    /// A write of device data that no cache depends on (shadow documents): like
+    /// `write`, but the store's generation stays, so the broker's per-connection
+    /// policy caches are not thrown away by every shadow update.
+    fn write_data<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E>;
     /// Empties all resource state (the root CA stays, so devices keep trusting it).
     fn reset(&self) -> Result<(), StoreError>;
 }

@@ -140,11 +140,19 @@ impl Store for SqliteStore {
         &self,
         f: impl FnOnce(&dyn Tx) -> Result<T, E>,
     ) -> Result<T, E> {
+        let out = self.write_data(f)?;
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(out)
+    }
+
+    fn write_data<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&dyn Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(store_err)?;
         let out = f(&SqlTx(&tx))?;
         tx.commit().map_err(store_err)?;
-        self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(out)
     }
 
@@ -198,6 +206,17 @@ mod tests {
         assert!(result.is_err());
         let found = store.read(|tx| tx.thing(&scope, "a")).unwrap();
         assert_eq!(found, None);
+    }
+
+    #[test]
+    fn only_tracked_writes_advance_the_generation() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let scope = Scope::new("1", "r");
+        let before = store.generation();
+        store.write_data(|tx| tx.put_thing(&scope, &thing("a"))).unwrap();
+        assert_eq!(store.generation(), before);
+        store.write(|tx| tx.put_thing(&scope, &thing("b"))).unwrap();
+        assert_eq!(store.generation(), before + 1);
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl<S: Store> Shadows<'_, S> {
         let request = request::parse_update(payload)?;
         let token = request.client_token.as_deref();
         let (now, timestamp) = self.now();
-        self.store.write(|tx| {
+        self.store.write_data(|tx| {
             let stored = tx.shadow(scope, thing, storage_name(name))?;
             let (previous, base_version) = match &stored {
                 Some(s) if s.deleted_at.is_none() => (Some(s.document.clone()), s.document.version),
@@ -190,7 +190,7 @@ impl<S: Store> Shadows<'_, S> {
         client_token: Option<&str>,
     ) -> Result<Value, ShadowError> {
         let (now, timestamp) = self.now();
-        self.store.write(|tx| {
+        self.store.write_data(|tx| {
             let document = tx
                 .shadow(scope, thing, storage_name(name))?
                 .filter(|s| s.deleted_at.is_none())
