@@ -50,3 +50,31 @@ def test_without_data_dir_nothing_survives_restart(start_emulator, make_iot_clie
         assert _all_names(iot) == ["ephemeral"]
     with start_emulator() as second:
         assert _all_names(make_iot_client(second.http_url)) == []
+
+
+def test_shadows_survive_restart_with_data_dir(start_emulator, tmp_path):
+    import json
+
+    import boto3
+
+    def data_client(emu):
+        return boto3.client("iot-data", endpoint_url=emu.http_url, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    data_dir = tmp_path / "data"
+    with start_emulator(["--data-dir", str(data_dir)]) as first:
+        data = data_client(first)
+        for v in range(3):
+            data.update_thing_shadow(thingName="kept", payload=json.dumps({"state": {"reported": {"v": v}}}))
+        data.update_thing_shadow(thingName="kept", shadowName="cfg",
+                                 payload=json.dumps({"state": {"desired": {"mode": "eco"}}}))
+        before = json.loads(data.get_thing_shadow(thingName="kept")["payload"].read())
+    with start_emulator(["--data-dir", str(data_dir)]) as second:
+        data = data_client(second)
+        after = json.loads(data.get_thing_shadow(thingName="kept")["payload"].read())
+        assert (after["state"], after["metadata"], after["version"]) == \
+            (before["state"], before["metadata"], 3)
+        named = json.loads(data.get_thing_shadow(thingName="kept", shadowName="cfg")["payload"].read())
+        assert named["state"] == {"desired": {"mode": "eco"}, "delta": {"mode": "eco"}}
+        update = data.update_thing_shadow(thingName="kept", payload=json.dumps({"state": {}}))
+        assert json.loads(update["payload"].read())["version"] == 4

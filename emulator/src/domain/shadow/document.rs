@@ -137,7 +137,7 @@ impl ShadowDocument {
     /// Bytes of desired + reported as stored, the figure the 8 KB limit counts.
     pub fn state_size(&self) -> usize {
         let len = |m: &Map<String, Value>| {
-            if m.is_empty() { 0 } else { Value::Object(m.clone()).to_string().len() }
+            if m.is_empty() { 0 } else { serde_json::to_vec(m).map_or(0, |v| v.len()) }
         };
         len(&self.desired.values) + len(&self.reported.values)
     }
