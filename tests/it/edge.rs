@@ -57,7 +57,7 @@ async fn unimplemented_operations_answer_501_naming_themselves_in_every_service(
     let url = shared_url();
     for (method, path, service, op) in [
         (Method::GET, "/fleet-metrics", "iot", "ListFleetMetrics"),
-        (Method::GET, "/things/t1/shadow", "iotdata", "GetThingShadow"),
+        (Method::GET, "/connections/c1/subscriptions", "iotdata", "ListSubscriptions"),
         (Method::GET, "/things/t1/jobs", "iot-jobs-data", "GetPendingJobExecutions"),
         (Method::GET, "/things/t1/jobs", "iot", "ListJobExecutionsForThing"),
     ] {
