@@ -15,10 +15,10 @@ use super::generated::iot_data::{
 use super::paging::{decode_token, encode_token};
 use super::wire::{ApiError, Blob};
 use crate::app::App;
-use crate::broker::hooks::{Message, MessageProperties, Origin};
 use crate::domain::Scope;
 use crate::domain::shadow::topics::{ShadowOp, ShadowTopic, valid_shadow_name};
 use crate::domain::shadow::{ShadowError, Shadows};
+use crate::services;
 
 /// Most names ListNamedShadowsForThing returns per page when `pageSize` is absent.
 const DEFAULT_PAGE_SIZE: usize = 25;
@@ -59,22 +59,6 @@ fn blob(doc: &Value) -> Blob {
     Blob(Bytes::from(doc.to_string()))
 }
 
-/// Publishes the messages of an accepted REST request on its shadow's topics.
-fn publish_all(app: &App, scope: &Scope, messages: Vec<(String, Value)>) {
-    for (topic, doc) in messages {
-        app.publish(Message {
-            scope: scope.clone(),
-            topic,
-            payload: Bytes::from(doc.to_string()),
-            qos: 1,
-            retain: false,
-            properties: MessageProperties::default(),
-            origin: Origin::default(),
-            timestamp: app.clock.now_millis(),
-        });
-    }
-}
-
 pub fn get_thing_shadow(
     app: &App,
     scope: &Scope,
@@ -94,12 +78,7 @@ pub fn update_thing_shadow(
     let thing = input.thing_name.as_str();
     let outcome = shadows(app).update(scope, thing, name, &input.payload.0).map_err(api_error)?;
     let topic = ShadowTopic { thing, name, op: ShadowOp::Update };
-    let mut messages = vec![(topic.response("accepted"), outcome.accepted.clone())];
-    if let Some(delta) = outcome.delta {
-        messages.push((topic.response("delta"), delta));
-    }
-    messages.push((topic.response("documents"), outcome.documents));
-    publish_all(app, scope, messages);
+    services::shadows::publish(app, scope, outcome.messages(&topic));
     Ok(UpdateThingShadowOutput { payload: Some(blob(&outcome.accepted)) })
 }
 
@@ -112,7 +91,7 @@ pub fn delete_thing_shadow(
     let thing = input.thing_name.as_str();
     let doc = shadows(app).delete(scope, thing, name, None).map_err(api_error)?;
     let topic = ShadowTopic { thing, name, op: ShadowOp::Delete };
-    publish_all(app, scope, vec![(topic.response("accepted"), doc.clone())]);
+    services::shadows::publish(app, scope, vec![(topic.response("accepted"), doc.clone())]);
     Ok(DeleteThingShadowOutput { payload: blob(&doc) })
 }
 

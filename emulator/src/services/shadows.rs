@@ -16,11 +16,16 @@ use crate::domain::shadow::{ShadowError, Shadows, request};
 /// Answers `message` if it is a shadow request; other messages pass untouched.
 pub fn on_message(app: &App, message: &Message) {
     let Some(request) = topics::parse(&message.topic) else { return };
-    for (topic, payload) in answer(app, &message.scope, &request, &message.payload) {
+    publish(app, &message.scope, answer(app, &message.scope, &request, &message.payload));
+}
+
+/// Publishes the shadow service's answers as the emulator's own messages.
+pub fn publish(app: &App, scope: &Scope, messages: Vec<(String, Value)>) {
+    for (topic, doc) in messages {
         app.publish(Message {
-            scope: message.scope.clone(),
+            scope: scope.clone(),
             topic,
-            payload: Bytes::from(payload.to_string()),
+            payload: Bytes::from(doc.to_string()),
             qos: 1,
             retain: false,
             properties: MessageProperties::default(),
@@ -40,14 +45,9 @@ pub fn answer(
     let shadows = Shadows { store: &app.store, clock: app.clock.as_ref() };
     let (thing, name) = (request.thing, request.name);
     let result = match request.op {
-        ShadowOp::Update => shadows.update(scope, thing, name, payload).map(|o| {
-            let mut out = vec![(request.response("accepted"), o.accepted)];
-            if let Some(delta) = o.delta {
-                out.push((request.response("delta"), delta));
-            }
-            out.push((request.response("documents"), o.documents));
-            out
-        }),
+        ShadowOp::Update => {
+            shadows.update(scope, thing, name, payload).map(|o| o.messages(request))
+        }
         ShadowOp::Get => request::parse_token_only(payload)
             .and_then(|token| shadows.get(scope, thing, name, token.as_deref()))
             .map(|doc| vec![(request.response("accepted"), doc)]),

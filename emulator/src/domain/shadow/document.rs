@@ -31,6 +31,14 @@ pub struct ShadowDocument {
     pub version: i64,
 }
 
+/// `doc` with the request's `clientToken`, when it had one (echoed on every answer).
+pub fn with_client_token(mut doc: Value, client_token: Option<&str>) -> Value {
+    if let Some(t) = client_token {
+        doc["clientToken"] = t.into();
+    }
+    doc
+}
+
 fn leaf_metadata(timestamp: i64) -> Value {
     json!({ "timestamp": timestamp })
 }
@@ -175,31 +183,25 @@ impl ShadowDocument {
     /// and the request's client token.
     pub fn get_response(&self, timestamp: i64, client_token: Option<&str>) -> Value {
         let (state, metadata) = self.sections(true);
-        let mut doc = json!({
+        let doc = json!({
             "state": state,
             "metadata": metadata,
             "version": self.version,
             "timestamp": timestamp,
         });
-        if let Some(t) = client_token {
-            doc["clientToken"] = t.into();
-        }
-        doc
+        with_client_token(doc, client_token)
     }
 
     /// The `/update/delta` message (L9846-9860), `None` when nothing differs.
     pub fn delta_message(&self, timestamp: i64, client_token: Option<&str>) -> Option<Value> {
         let (values, metadata) = self.delta()?;
-        let mut doc = json!({
+        let doc = json!({
             "version": self.version,
             "timestamp": timestamp,
             "state": values,
             "metadata": metadata,
         });
-        if let Some(t) = client_token {
-            doc["clientToken"] = t.into();
-        }
-        Some(doc)
+        Some(with_client_token(doc, client_token))
     }
 }
 

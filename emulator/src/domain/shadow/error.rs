@@ -56,15 +56,12 @@ impl ShadowError {
 
     /// The error response document (L11505-11520).
     pub fn document(&self, timestamp_secs: i64) -> serde_json::Value {
-        let mut doc = serde_json::json!({
+        let doc = serde_json::json!({
             "code": self.code,
             "message": self.message,
             "timestamp": timestamp_secs,
         });
-        if let Some(t) = &self.client_token {
-            doc["clientToken"] = t.clone().into();
-        }
-        doc
+        super::document::with_client_token(doc, self.client_token.as_deref())
     }
 }
 

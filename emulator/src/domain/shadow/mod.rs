@@ -14,7 +14,7 @@ pub use document::ShadowDocument;
 pub use error::ShadowError;
 
 use crate::domain::{Clock, Millis, Scope, Store, StoreError};
-use document::{MAX_STATE_BYTES, request_metadata};
+use document::{MAX_STATE_BYTES, request_metadata, with_client_token};
 use request::{SectionPatch, StatePatch};
 
 /// How long a deleted shadow's version is remembered: a shadow re-created within 48
@@ -71,6 +71,19 @@ pub struct UpdateOutcome {
     pub delta: Option<Value>,
     /// `/update/documents`: previous (or null) and current full documents.
     pub documents: Value,
+}
+
+impl UpdateOutcome {
+    /// The (topic, document) messages of the update made through `request`'s topics,
+    /// in publishing order: accepted, delta (if any), documents.
+    pub fn messages(&self, request: &topics::ShadowTopic<'_>) -> Vec<(String, Value)> {
+        let mut out = vec![(request.response("accepted"), self.accepted.clone())];
+        if let Some(delta) = &self.delta {
+            out.push((request.response("delta"), delta.clone()));
+        }
+        out.push((request.response("documents"), self.documents.clone()));
+        out
+    }
 }
 
 /// A page of ListNamedShadowsForThing.
@@ -131,15 +144,13 @@ impl<S: Store> Shadows<'_, S> {
                 storage_name(name),
                 &StoredShadow { document: document.clone(), deleted_at: None },
             )?;
-            let mut accepted = json!({
+            let accepted = json!({
                 "state": request.raw_state,
                 "metadata": request_metadata(&request.raw_state, timestamp),
                 "version": document.version,
                 "timestamp": timestamp,
             });
-            if let Some(t) = token {
-                accepted["clientToken"] = t.into();
-            }
+            let accepted = with_client_token(accepted, token);
             let had_desired = matches!(
                 &request.state,
                 StatePatch::Sections { desired, .. } if !desired.is_absent()
@@ -202,11 +213,8 @@ impl<S: Store> Shadows<'_, S> {
                 deleted_at: Some(now),
             };
             tx.put_shadow(scope, thing, storage_name(name), &tombstone)?;
-            let mut doc = json!({ "version": version, "timestamp": timestamp });
-            if let Some(t) = client_token {
-                doc["clientToken"] = t.into();
-            }
-            Ok(doc)
+            let doc = json!({ "version": version, "timestamp": timestamp });
+            Ok(with_client_token(doc, client_token))
         })
     }
 
