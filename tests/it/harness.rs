@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use iot_emulator_harness::aws_sdk_iotdataplane::primitives::Blob;
 use iot_emulator_harness::{
-    Emulator, Redactor, Service, Snapshot, TapFilter, assert_redacted_snapshot,
+    Emulator, EmulatorProcess, Redactor, Service, Snapshot, TapFilter, assert_redacted_snapshot,
+    binary_path,
 };
 use serde_json::json;
 
@@ -98,6 +99,23 @@ async fn the_default_policy_admits_a_device_under_its_own_name_only() {
     assert_eq!((echo.topic.as_str(), echo.payload_str()), ("lamp/state", Some("on")));
     let none = lamp.expect_message("lamp/+", Duration::from_millis(50)).await;
     assert!(none.is_err(), "each message is expected once");
+}
+
+#[test]
+fn the_binarys_healthcheck_asks_the_health_endpoint() {
+    let healthcheck = |port: &str| {
+        std::process::Command::new(binary_path().unwrap())
+            .args(["--http-port", port, "healthcheck"])
+            .env_remove("IOTEMU_HTTP_PORT")
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap()
+    };
+    let running = EmulatorProcess::spawn(&[], &[]).unwrap();
+    let port = running.endpoints()["http"].rsplit_once(':').unwrap().1.to_owned();
+    assert!(healthcheck(&port).success(), "healthy while it runs");
+    running.kill().unwrap();
+    assert_eq!(healthcheck(&port).code(), Some(1), "unhealthy once it is gone");
 }
 
 /// The container `docker/build-image` built, or `None` (with a note) when it is
