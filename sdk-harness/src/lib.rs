@@ -49,6 +49,11 @@
 //! # }
 //! ```
 
+/// The guide to testing with the emulator, `docs/testing.md`; its Rust examples are
+/// this crate's doctests.
+#[doc = include_str!("../../docs/testing.md")]
+pub mod testing_guide {}
+
 mod api;
 #[cfg(feature = "docker")]
 mod container;
