@@ -1,125 +1,88 @@
-//! What test authors import to run iot-emulator: [`Emulator`] in-process, or
-//! [`EmulatorProcess`], the built binary as a child process read up to its ready line;
-//! and [`Redactor`] for snapshots whose ids are redacted by reference.
+//! What a Rust test author imports to test against iot-emulator, a local AWS IoT
+//! Core: start one ([`Emulator::start`] in this process, [`Emulator::connect`] to
+//! one running, [`Emulator::start_container`] in Docker with the `docker` feature),
+//! get AWS SDK clients of it, create devices and connect them over mutual TLS,
+//! record messages, read the test tap and the rule sinks, and snapshot it all with
+//! ids redacted by reference.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use iot_emulator_harness::{Emulator, Redactor, TapFilter};
+//! use serde_json::json;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> anyhow::Result<()> {
+//! // Free ports on 127.0.0.1, state in memory, stopped when dropped.
+//! let emulator = Emulator::start().await?;
+//!
+//! // The AWS SDK, pointed at it.
+//! let things = emulator.iot().list_things().send().await?;
+//! assert!(things.things().is_empty());
+//!
+//! // A thing, an active certificate and a policy, in one call; then the device
+//! // connects over mutual TLS and publishes.
+//! let device = emulator.device("sensor-1").create().await?;
+//! let recorder = emulator.record("sensors/#").await?;
+//! let client = device.connect(&emulator).await?;
+//! client.publish("sensors/sensor-1/temp", r#"{"t":21}"#).await?;
+//!
+//! let messages = recorder.wait_for(1, Duration::from_secs(5)).await?;
+//! assert_eq!(messages[0].json()?, json!({"t": 21}));
+//!
+//! // What a snapshot shows: ids by reference, times by type.
+//! let delivered = emulator.tap().records(&TapFilter::published("sensors/#")).await?;
+//! let mut redactor = Redactor::typed();
+//! redactor.name("thing-name", &device.thing_name).name("cert-id", &device.certificate_id);
+//! assert_eq!(
+//!     redactor.snapshot(&delivered),
+//!     json!([{
+//!         "kind": "published", "topic": "sensors/<thing-name:1>/temp",
+//!         "payload": {"t": 21}, "qos": 1, "retain": false,
+//!         "clientId": "<thing-name:1>", "principal": "<cert-id:1>",
+//!         "account": "000000000000", "region": "us-east-1", "timestamp": "[epoch-millis]",
+//!     }])
+//! );
+//! // In a test, `assert_redacted_snapshot!(redactor, delivered)` compares the same
+//! // JSON with an insta snapshot file instead.
+//! # Ok(())
+//! # }
+//! ```
 
+/// The guide to testing with the emulator, `docs/testing.md`; its Rust examples are
+/// this crate's doctests.
+#[doc = include_str!("../../docs/testing.md")]
+pub mod testing_guide {}
+
+mod api;
+#[cfg(feature = "docker")]
+mod container;
+mod device;
+mod emulator;
+mod mqtt;
+mod process;
 mod redact;
+mod sinks;
+mod snapshot;
+mod tap;
 
+pub use api::{ACCESS_KEY, Api, ApiReply, Service};
+#[cfg(feature = "docker")]
+pub use container::{IMAGE_NAME, IMAGE_TAG, IotEmulatorImage, PORTS};
+pub use device::{Device, DeviceBuilder, default_policy};
+pub use emulator::{Emulator, EmulatorBuilder, START_TIMEOUT};
+pub use mqtt::{MQTT_TIMEOUT, Message, MessageRecorder, MqttClient};
+pub use process::{EmulatorProcess, READY_TIMEOUT, binary_path};
 pub use redact::Redactor;
+pub use sinks::{SinkInspector, SinkRecord};
+pub use snapshot::Snapshot;
+pub use tap::{MessageTap, TapFilter, TapRecord};
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-use anyhow::{Context, Result, bail};
-
-pub use iot_emulator::{Config, Emulator};
-
-/// How long a child emulator may take to print its ready line.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The `iot-emulator` binary: `$IOTEMU_BIN`, else the one beside the running test
-/// executable's target directory (`target/<profile>/iot-emulator`).
-pub fn binary_path() -> Result<PathBuf> {
-    if let Some(bin) = std::env::var_os("IOTEMU_BIN") {
-        return Ok(PathBuf::from(bin));
-    }
-    let exe = std::env::current_exe()?;
-    // target/<profile>/deps/<test-binary> → target/<profile>/iot-emulator
-    let profile_dir =
-        exe.parent().and_then(Path::parent).context("locating the target directory")?;
-    let bin = profile_dir.join("iot-emulator");
-    if !bin.exists() {
-        bail!(
-            "{} does not exist: build it (cargo build -p iot-emulator) or set IOTEMU_BIN",
-            bin.display()
-        );
-    }
-    Ok(bin)
-}
-
-/// A running `iot-emulator` child process; killed when dropped.
-#[derive(Debug)]
-pub struct EmulatorProcess {
-    child: Child,
-    endpoints: BTreeMap<String, String>,
-    /// The raw ready line, `ready {...}`.
-    pub ready_line: String,
-}
-
-impl EmulatorProcess {
-    /// Starts the binary with `args` (and `env` added to a clean `IOTEMU_*`-free
-    /// environment) and waits for its ready line.
-    pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Result<EmulatorProcess> {
-        let mut cmd = Command::new(binary_path()?);
-        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("IOTEMU_") {
-                cmd.env_remove(k);
-            }
-        }
-        // Quiet by default, so test output shows the tests, and every listener on a
-        // free port, so emulators run side by side; `env` and `args` may say otherwise.
-        cmd.env("IOTEMU_LOG", "warn");
-        for port in [
-            "IOTEMU_HTTP_PORT",
-            "IOTEMU_HTTPS_PORT",
-            "IOTEMU_MQTT_PORT",
-            "IOTEMU_MQTTS_PORT",
-            "IOTEMU_MQTTS_ALPN_PORT",
-        ] {
-            cmd.env(port, "0");
-        }
-        cmd.envs(env.iter().copied());
-        let mut child = cmd.spawn().context("spawning iot-emulator")?;
-        let stdout = child.stdout.take().context("stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if line.starts_with("ready ") {
-                    let _ = tx.send(line);
-                }
-            }
-        });
-        let line = match rx.recv_timeout(READY_TIMEOUT) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = child.kill();
-                let status = child.wait()?;
-                bail!(
-                    "iot-emulator printed no ready line within {READY_TIMEOUT:?} (exit: {status})"
-                );
-            }
-        };
-        let endpoints = serde_json::from_str(&line["ready ".len()..])
-            .with_context(|| format!("parsing the ready line {line:?}"))?;
-        Ok(EmulatorProcess { child, endpoints, ready_line: line })
-    }
-
-    /// Listener name → `host:port`, as the ready line gave them.
-    pub fn endpoints(&self) -> &BTreeMap<String, String> {
-        &self.endpoints
-    }
-
-    /// `http://host:port` of the HTTP edge.
-    pub fn http_url(&self) -> String {
-        format!("http://{}", self.endpoints.get("http").map(String::as_str).unwrap_or_default())
-    }
-
-    /// Kills the process (SIGKILL: nothing acknowledged may be lost even so).
-    pub fn kill(mut self) -> Result<()> {
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(())
-    }
-}
-
-impl Drop for EmulatorProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub use iot_emulator::Config;
+// What the helpers hand out, so a test needs no version of its own.
+pub use aws_sdk_iot;
+pub use aws_sdk_iotdataplane;
+pub use insta;
+pub use rumqttc;
+#[cfg(feature = "docker")]
+pub use testcontainers;

@@ -6,6 +6,7 @@ mod broker;
 mod ca_certificates;
 mod certificates;
 mod edge;
+mod harness;
 mod mqtt;
 mod operator;
 mod policies;
