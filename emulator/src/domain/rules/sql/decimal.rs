@@ -155,6 +155,7 @@ impl Decimal {
         self.mant.signum() as i32
     }
 
+    // A mantissa has at most 34 digits, so negation cannot overflow.
     pub fn neg(&self) -> Decimal {
         Decimal { mant: -self.mant, scale: self.scale }
     }
@@ -194,14 +195,15 @@ impl Decimal {
     /// The same value with exactly `scale` decimal places, when that is exact
     /// and fits.
     fn with_scale(self, scale: i32) -> Option<Decimal> {
-        match scale.cmp(&self.scale) {
+        let diff = i64::from(scale) - i64::from(self.scale);
+        match diff.cmp(&0) {
             Ordering::Equal => Some(self),
             Ordering::Greater => {
-                let p = pow10(u32::try_from(scale - self.scale).ok()?)?;
+                let p = pow10(u32::try_from(diff).ok()?)?;
                 Some(Decimal { mant: self.mant.checked_mul(p)?, scale })
             }
             Ordering::Less => {
-                let p = pow10(u32::try_from(self.scale - scale).ok()?)?;
+                let p = pow10(u32::try_from(-diff).ok()?)?;
                 (self.mant % p == 0).then(|| Decimal { mant: self.mant / p, scale })
             }
         }

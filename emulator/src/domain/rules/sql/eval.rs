@@ -69,7 +69,10 @@ impl Ctx<'_> {
                 }
             }
             Expr::Neg(inner) => match self.eval(inner, root)? {
-                Value::Int(i) => Value::Int(-i),
+                Value::Int(i) => match i.checked_neg() {
+                    Some(n) => Value::Int(n),
+                    None => Value::from_decimal(Some(Decimal::from_int(i).neg())),
+                },
                 Value::Decimal(d) => Value::Decimal(d.neg()),
                 v @ Value::String(_) => Value::from_decimal(v.to_decimal().map(|d| d.neg())),
                 _ => Value::Undefined,

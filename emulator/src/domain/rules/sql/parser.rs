@@ -333,15 +333,12 @@ impl Parser {
         let mut e = self.primary()?;
         loop {
             if self.eat_sym(".") {
-                let name = match self.bump().tok {
+                let name = match self.peek().clone() {
                     Tok::Word(w) => w,
                     Tok::Str(s) => s,
-                    other => {
-                        self.at -= 1;
-                        let _ = other;
-                        return self.err("a field name after '.'");
-                    }
+                    _ => return self.err("a field name after '.'"),
                 };
+                self.bump();
                 e = match e {
                     Expr::Path(mut segs) => {
                         segs.push(Seg::Key(name));
@@ -423,14 +420,12 @@ impl Parser {
                 let mut members = Vec::new();
                 if !self.eat_sym("}") {
                     loop {
-                        let key = match self.bump().tok {
+                        let key = match self.peek().clone() {
                             Tok::Str(s) => s,
                             Tok::Word(w) => w,
-                            _ => {
-                                self.at -= 1;
-                                return self.err("an object key");
-                            }
+                            _ => return self.err("an object key"),
                         };
+                        self.bump();
                         self.expect_sym(":")?;
                         members.push((key, self.expr()?));
                         if self.eat_sym("}") {
