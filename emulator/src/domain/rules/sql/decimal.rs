@@ -14,6 +14,12 @@ pub struct Decimal {
     scale: i32,
 }
 
+/// 10^0 ..= 10^22, every one exact in a double.
+const POW10_F64: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
 fn pow10(n: u32) -> Option<i128> {
     10i128.checked_pow(n)
 }
@@ -43,6 +49,26 @@ impl Decimal {
     pub fn from_f64(v: f64) -> Option<Decimal> {
         if !v.is_finite() {
             return None;
+        }
+        // Fast path, exact: the fewest decimal places `s` whose `m / 10^s`
+        // (both exact doubles, one correctly rounded division) gives back `v`.
+        // Below 2^50 a double's spacing is under 1/8, so at most one `m` can
+        // round-trip and `round()` finds it despite the rounded product.
+        const EXACT: f64 = 1_125_899_906_842_624.0; // 2^50
+        let mut scaled = v;
+        for s in 0..=17i32 {
+            if scaled.abs() >= EXACT {
+                break;
+            }
+            let m = scaled.round();
+            if m / POW10_F64[s as usize] == v {
+                let mut d = Decimal { mant: m as i128, scale: s };
+                if s == 0 {
+                    d = Decimal { mant: d.mant * 10, scale: 1 };
+                }
+                return Some(d);
+            }
+            scaled = v * POW10_F64[s as usize + 1];
         }
         let text = format!("{v:e}");
         let mut d = Decimal::parse(&text)?;
@@ -165,6 +191,18 @@ impl Decimal {
     }
 
     pub fn to_f64(&self) -> f64 {
+        // Exact operands make one correctly rounded operation.
+        if self.mant.unsigned_abs() < (1u128 << 53) {
+            if (0..=22).contains(&self.scale) {
+                return self.mant as f64 / POW10_F64[self.scale as usize];
+            }
+            if (-22..0).contains(&self.scale) {
+                let v = self.mant as f64 * POW10_F64[(-self.scale) as usize];
+                if v.abs() < 9_007_199_254_740_992.0 {
+                    return v;
+                }
+            }
+        }
         format!("{}e{}", self.mant, -i64::from(self.scale)).parse().unwrap_or(f64::NAN)
     }
 
@@ -497,6 +535,25 @@ mod tests {
         assert_eq!(d("2.888").trunc_places(2).to_string(), "2.88");
         assert_eq!(d("2.00").trunc_places(5).to_string(), "2");
         assert_eq!(d("2.3").trunc_places(0).to_string(), "2");
+    }
+
+    #[test]
+    fn fast_double_conversion_agrees_with_formatting() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for i in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = match i % 3 {
+                0 => f64::from_bits(x),
+                1 => (x % 1_000_000) as f64 / [1.0, 10.0, 100.0, 1000.0][(x % 4) as usize],
+                _ => (x as i64 % 100_000_000) as f64 / 1e7,
+            };
+            let Some(d) = Decimal::from_f64(v) else { continue };
+            assert_eq!(d.to_f64(), v, "{v:e} -> {d}");
+            let slow = Decimal::parse(&format!("{v:e}")).unwrap();
+            assert!(d.num_eq(&slow), "{v:e}: fast {d} slow {slow}");
+        }
     }
 
     #[test]

@@ -146,6 +146,20 @@ impl Value {
         })
     }
 
+    /// As [`Value::to_json`], moving strings instead of copying them.
+    pub fn into_json(self) -> Option<serde_json::Value> {
+        Some(match self {
+            Value::Array(a) => {
+                serde_json::Value::Array(a.into_iter().filter_map(Value::into_json).collect())
+            }
+            Value::Object(o) => serde_json::Value::Object(
+                o.0.into_iter().filter_map(|(k, v)| Some((k, v.into_json()?))).collect(),
+            ),
+            Value::String(s) => serde_json::Value::String(s),
+            other => return other.to_json(),
+        })
+    }
+
     // ---- the guide's conversion tables (L7732-7791) -------------------------
 
     /// "To Decimal". Null stays Null (callers treat it as not a number).
