@@ -252,7 +252,7 @@ impl Decimal {
         Some((a.with_scale(s)?.mant, b.with_scale(s)?.mant, s))
     }
 
-    pub fn add(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_add(self, o: Decimal) -> Option<Decimal> {
         match Decimal::aligned(self, o) {
             Some((a, b, s)) => match a.checked_add(b) {
                 Some(m) => Some(Decimal::new(m, s)),
@@ -262,11 +262,11 @@ impl Decimal {
         }
     }
 
-    pub fn sub(self, o: Decimal) -> Option<Decimal> {
-        self.add(o.neg())
+    pub fn checked_sub(self, o: Decimal) -> Option<Decimal> {
+        self.checked_add(o.neg())
     }
 
-    pub fn mul(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_mul(self, o: Decimal) -> Option<Decimal> {
         match self.mant.checked_mul(o.mant) {
             Some(m) => Some(Decimal::new(m, self.scale.checked_add(o.scale)?)),
             None => Decimal::from_f64(self.to_f64() * o.to_f64()),
@@ -275,7 +275,7 @@ impl Decimal {
 
     /// Java's `divide(divisor, DECIMAL128)`: 34 digits, half-even, and the
     /// preferred scale `this.scale - divisor.scale` when the quotient is exact.
-    pub fn div(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_div(self, o: Decimal) -> Option<Decimal> {
         if o.is_zero() {
             return None;
         }
@@ -326,7 +326,7 @@ impl Decimal {
     }
 
     /// `BigDecimal.remainder`: the sign follows the dividend.
-    pub fn rem(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_rem(self, o: Decimal) -> Option<Decimal> {
         if o.is_zero() {
             return None;
         }
@@ -336,7 +336,7 @@ impl Decimal {
         }
     }
 
-    pub fn cmp(&self, o: &Decimal) -> Ordering {
+    pub fn compare(&self, o: &Decimal) -> Ordering {
         match Decimal::aligned(*self, *o) {
             Some((a, b, _)) => a.cmp(&b),
             None => self.to_f64().partial_cmp(&o.to_f64()).unwrap_or(Ordering::Equal),
@@ -344,7 +344,7 @@ impl Decimal {
     }
 
     pub fn num_eq(&self, o: &Decimal) -> bool {
-        self.cmp(o) == Ordering::Equal
+        self.compare(o) == Ordering::Equal
     }
 
     /// To an integer with the given rounding; None when it does not fit.
@@ -510,13 +510,19 @@ mod tests {
 
     #[test]
     fn arithmetic_is_exact_where_doubles_are_not() {
-        assert_eq!(d("0.1").add(d("0.2")).unwrap().to_string(), "0.3");
-        assert_eq!(d("1.5").mul(d("1.5")).unwrap().to_string(), "2.25");
-        assert_eq!(d("10.0").div(d("4")).unwrap().to_string(), "2.5");
-        assert_eq!(d("1").div(d("3")).unwrap().to_string(), "0.3333333333333333333333333333333333");
-        assert_eq!(d("2").div(d("3")).unwrap().to_string(), "0.6666666666666666666666666666666667");
-        assert_eq!(d("-7.5").rem(d("2")).unwrap().to_string(), "-1.5");
-        assert!(d("1").div(Decimal::ZERO).is_none());
+        assert_eq!(d("0.1").checked_add(d("0.2")).unwrap().to_string(), "0.3");
+        assert_eq!(d("1.5").checked_mul(d("1.5")).unwrap().to_string(), "2.25");
+        assert_eq!(d("10.0").checked_div(d("4")).unwrap().to_string(), "2.5");
+        assert_eq!(
+            d("1").checked_div(d("3")).unwrap().to_string(),
+            "0.3333333333333333333333333333333333"
+        );
+        assert_eq!(
+            d("2").checked_div(d("3")).unwrap().to_string(),
+            "0.6666666666666666666666666666666667"
+        );
+        assert_eq!(d("-7.5").checked_rem(d("2")).unwrap().to_string(), "-1.5");
+        assert!(d("1").checked_div(Decimal::ZERO).is_none());
     }
 
     #[test]
@@ -560,7 +566,7 @@ mod tests {
     fn doubles_keep_their_shortest_form() {
         assert_eq!(Decimal::from_f64(32.0).unwrap().to_string(), "32.0");
         assert_eq!(
-            Decimal::from_f64(1.5707963267948966).unwrap().to_string(),
+            Decimal::from_f64(std::f64::consts::FRAC_PI_2).unwrap().to_string(),
             "1.5707963267948966"
         );
         assert!(Decimal::from_f64(f64::NAN).is_none());

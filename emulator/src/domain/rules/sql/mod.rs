@@ -237,10 +237,10 @@ impl Statement {
             return Err(EvalError::PayloadNotJson);
         }
         let ctx = Ctx { input, env, payload };
-        if let Some(w) = &self.query.where_ {
-            if !matches!(ctx.eval(w, Root::Message)?, value::Value::Bool(true)) {
-                return Ok(None);
-            }
+        if let Some(w) = &self.query.where_
+            && !matches!(ctx.eval(w, Root::Message)?, value::Value::Bool(true))
+        {
+            return Ok(None);
         }
         if self.star_only {
             return Ok(Some(match payload {

@@ -546,12 +546,11 @@ impl Parser {
 
 fn number_literal(text: &str) -> Option<Expr> {
     let is_int = text.bytes().all(|b| b.is_ascii_digit());
-    if is_int {
-        if let Ok(i) = text.parse::<i128>() {
-            if text.len() <= 34 {
-                return Some(Expr::Lit(Value::Int(i)));
-            }
-        }
+    if is_int
+        && text.len() <= 34
+        && let Ok(i) = text.parse::<i128>()
+    {
+        return Some(Expr::Lit(Value::Int(i)));
     }
     Decimal::parse(text).map(|d| Expr::Lit(Value::Decimal(d)))
 }

@@ -300,7 +300,7 @@ impl Value {
         if let (Value::Int(a), Value::Int(b)) = (self, other) {
             return Some(a.cmp(b));
         }
-        Some(self.to_decimal()?.cmp(&other.to_decimal()?))
+        Some(self.to_decimal()?.compare(&other.to_decimal()?))
     }
 }
 
@@ -318,10 +318,10 @@ fn int_to_json(i: i128) -> serde_json::Value {
 /// A Decimal without decimal places (`trunc(2.3, 0)`, `1E+3`) is written as
 /// an integer, as Java writes a scale-0 BigDecimal; others as a double.
 fn decimal_to_json(d: &Decimal) -> serde_json::Value {
-    if d.scale() <= 0 {
-        if let Some(i) = d.to_int(RoundMode::Down).and_then(|i| i64::try_from(i).ok()) {
-            return serde_json::Value::from(i);
-        }
+    if d.scale() <= 0
+        && let Some(i) = d.to_int(RoundMode::Down).and_then(|i| i64::try_from(i).ok())
+    {
+        return serde_json::Value::from(i);
     }
     serde_json::Number::from_f64(d.to_f64())
         .map_or(serde_json::Value::Null, serde_json::Value::Number)
