@@ -32,7 +32,7 @@ pub use functions::names as function_names;
 pub use functions::time::format as format_joda_time;
 pub use template::Template;
 
-use ast::{Expr, From, Query, Select, SelectItem};
+use ast::{Expr, Query, Select, SelectItem};
 use eval::{Ctx, Root};
 
 /// `awsIotSqlVersion`. Ordered: each version has what the ones before it have.
@@ -164,11 +164,7 @@ pub struct Statement {
 
 /// Parses a rule's SQL for the given version.
 pub fn parse(sql: &str, version: SqlVersion) -> Result<Statement, SqlParseError> {
-    let query = parser::Parser::new(sql, version)?.statement()?;
-    let From::Topic(topic_filter) = &query.from else {
-        unreachable!("the top-level FROM is always a topic filter");
-    };
-    let topic_filter = topic_filter.clone();
+    let (query, topic_filter) = parser::Parser::new(sql, version)?.statement()?;
     let mut exprs: Vec<&Expr> = Vec::new();
     let mut star_only = false;
     match &query.select {

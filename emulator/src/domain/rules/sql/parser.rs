@@ -107,11 +107,16 @@ impl Parser {
         if matches!(self.peek(), Tok::Eof) { Ok(()) } else { self.err("end of input") }
     }
 
-    /// `SELECT ... FROM 'filter' [WHERE ...]` (the top level).
-    pub fn statement(&mut self) -> PResult<Query> {
+    /// `SELECT ... FROM 'filter' [WHERE ...]` (the top level), with its topic
+    /// filter.
+    pub fn statement(&mut self) -> PResult<(Query, String)> {
         let q = self.query(true)?;
         self.finish()?;
-        Ok(q)
+        let filter = match &q.from {
+            From::Topic(f) => f.clone(),
+            From::Expr(_) => String::new(),
+        };
+        Ok((q, filter))
     }
 
     fn query(&mut self, top: bool) -> PResult<Query> {
