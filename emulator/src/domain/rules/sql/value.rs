@@ -135,7 +135,7 @@ impl Value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Int(i) => int_to_json(*i),
-            Value::Decimal(d) => decimal_to_json(d),
+            Value::Decimal(d) => decimal_to_json(d)?,
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::Array(a) => {
                 serde_json::Value::Array(a.iter().filter_map(Value::to_json).collect())
@@ -316,15 +316,15 @@ fn int_to_json(i: i128) -> serde_json::Value {
 }
 
 /// A Decimal without decimal places (`trunc(2.3, 0)`, `1E+3`) is written as
-/// an integer, as Java writes a scale-0 BigDecimal; others as a double.
-fn decimal_to_json(d: &Decimal) -> serde_json::Value {
+/// an integer, as Java writes a scale-0 BigDecimal; others as a double. None
+/// (so the value vanishes like Undefined) beyond a double's range.
+fn decimal_to_json(d: &Decimal) -> Option<serde_json::Value> {
     if d.scale() <= 0
         && let Some(i) = d.to_int(RoundMode::Down).and_then(|i| i64::try_from(i).ok())
     {
-        return serde_json::Value::from(i);
+        return Some(serde_json::Value::from(i));
     }
-    serde_json::Number::from_f64(d.to_f64())
-        .map_or(serde_json::Value::Null, serde_json::Value::Number)
+    serde_json::Number::from_f64(d.to_f64()).map(serde_json::Value::Number)
 }
 
 /// Strings convert to numbers only when they match
