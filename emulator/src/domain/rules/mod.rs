@@ -1,0 +1,3 @@
+//! The rules engine.
+
+pub mod sql;
