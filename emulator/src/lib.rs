@@ -10,7 +10,9 @@ pub mod broker;
 pub mod bus;
 pub mod config;
 pub mod domain;
+pub mod rules;
 pub mod server;
+pub mod sinks;
 pub mod store;
 
 pub use config::Config;

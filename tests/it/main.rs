@@ -9,6 +9,7 @@ mod edge;
 mod mqtt;
 mod operator;
 mod policies;
+mod rules;
 mod snapshots;
 mod support;
 mod thing_groups;

@@ -26,6 +26,9 @@ pub struct Config {
     pub region: String,
     pub log: String,
     pub thing_type_delete_delay_seconds: u64,
+    /// Lambda backends by function name or ARN (`[lambda_functions.NAME]` tables).
+    #[serde(default)]
+    pub lambda_functions: std::collections::BTreeMap<String, crate::sinks::lambda::LambdaSpec>,
 }
 
 impl Default for Config {

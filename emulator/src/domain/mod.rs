@@ -6,6 +6,7 @@ pub mod events;
 pub mod paging;
 pub mod pki;
 pub mod registry;
+pub mod rules;
 pub mod security;
 pub mod store;
 pub mod tags;

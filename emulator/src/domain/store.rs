@@ -8,6 +8,7 @@ use super::registry::principals::ThingPrincipalRecords;
 use super::registry::thing_groups::ThingGroupRecords;
 use super::registry::thing_types::ThingTypeRecords;
 use super::registry::things::ThingRecords;
+use super::rules::topic_rules::TopicRuleRecords;
 use super::security::ca_certificates::CaCertificateRecords;
 use super::security::certificates::CertificateRecords;
 use super::security::policies::PolicyRecords;
@@ -39,6 +40,7 @@ pub trait Tx:
     + PolicyRecords
     + ThingPrincipalRecords
     + EventConfigRecords
+    + TopicRuleRecords
 {
 }
 
@@ -53,6 +55,7 @@ impl<T> Tx for T where
         + PolicyRecords
         + ThingPrincipalRecords
         + EventConfigRecords
+        + TopicRuleRecords
 {
 }
 
