@@ -17,7 +17,7 @@ use crate::broker::hooks::Message;
 use crate::domain::Scope;
 use crate::domain::Store;
 use crate::domain::rules::compiled::{CompiledRule, compile_rule};
-use crate::domain::rules::topic_rules::{TopicRule, TopicRuleRecords};
+use crate::domain::rules::topic_rules::TopicRule;
 
 /// A rule as the worker runs it.
 pub struct LoadedRule {
