@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::broker::hooks::{Message, MessageProperties, Origin};
 use crate::domain::Scope;
 use crate::domain::rules::compiled::CompiledRule;
-use crate::domain::rules::sql::{MessageInput, SqlEnvironment};
+use crate::domain::rules::sql::{MessageInput, ParsedPayload, SqlEnvironment};
 use crate::sinks::{Effects, Origin as SinkOrigin};
 
 /// The SQL environment of one rule. Error actions get one without external
@@ -75,13 +75,15 @@ pub struct ActionEffects<'a> {
     pub scope: &'a Scope,
     pub compiled: &'a CompiledRule,
     pub input: &'a MessageInput<'a>,
+    /// The incoming message's payload, parsed once for every template.
+    pub parsed: &'a ParsedPayload,
     pub env: &'a Env<'a>,
 }
 
 impl Effects for ActionEffects<'_> {
     fn render(&self, template: &str) -> Result<String, String> {
         Ok(match self.compiled.template(template) {
-            Some(t) => t.render(self.input, self.env),
+            Some(t) => t.render_parsed(self.parsed, self.input, self.env),
             None => template.to_owned(),
         })
     }

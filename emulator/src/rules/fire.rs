@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::broker::hooks::Message;
 use crate::domain::rules::compiled::{basic_ingest, filter_matches};
 use crate::domain::rules::error_action::{ActionFailed, ErrorActionMessage};
-use crate::domain::rules::sql::{MessageInput, RuleOutput};
+use crate::domain::rules::sql::{MessageInput, ParsedPayload, RuleOutput};
 use crate::sinks::{self, Invocation, Origin};
 
 /// Every rule the message triggers, run in name order.
@@ -18,16 +18,26 @@ pub fn dispatch(app: &App, set: &RuleSet, message: &Message) {
     if rules.is_empty() {
         return;
     }
-    if let Some((name, topic)) = basic_ingest(&message.topic) {
-        if let Some(rule) = rules.iter().find(|r| r.rule.name == name) {
-            fire(app, rule, message, topic);
+    let (topic, matching): (&str, Vec<&LoadedRule>) = match basic_ingest(&message.topic) {
+        Some((name, topic)) => {
+            (topic, rules.iter().filter(|r| r.rule.name == name).map(|r| &**r).collect())
         }
+        None => (
+            &message.topic,
+            rules
+                .iter()
+                .filter(|r| filter_matches(&r.rule.topic_pattern, &message.topic))
+                .map(|r| &**r)
+                .collect(),
+        ),
+    };
+    if matching.is_empty() {
         return;
     }
-    for rule in rules {
-        if filter_matches(&rule.rule.topic_pattern, &message.topic) {
-            fire(app, rule, message, &message.topic);
-        }
+    // One parse of the payload serves every rule and every template.
+    let parsed = ParsedPayload::parse(&message.payload);
+    for rule in matching {
+        fire(app, rule, message, topic, &parsed);
     }
 }
 
@@ -84,7 +94,7 @@ fn run_action(
     }
 }
 
-fn fire(app: &App, loaded: &LoadedRule, message: &Message, topic: &str) {
+fn fire(app: &App, loaded: &LoadedRule, message: &Message, topic: &str, parsed: &ParsedPayload) {
     let rule = &loaded.rule;
     let scope = &message.scope;
     let input = MessageInput {
@@ -98,7 +108,7 @@ fn fire(app: &App, loaded: &LoadedRule, message: &Message, topic: &str) {
         trace_id: None,
     };
     let env = Env { app, scope, rule_name: &rule.name, external: true };
-    let output = match loaded.compiled.statement.evaluate(&input, &env) {
+    let output = match loaded.compiled.statement.evaluate_parsed(parsed, &input, &env) {
         Ok(Some(output)) => output,
         Ok(None) => return,
         Err(e) => {
@@ -112,7 +122,7 @@ fn fire(app: &App, loaded: &LoadedRule, message: &Message, topic: &str) {
         RuleOutput::Binary(_) => None,
     };
     let effects =
-        ActionEffects { app, scope, compiled: &loaded.compiled, input: &input, env: &env };
+        ActionEffects { app, scope, compiled: &loaded.compiled, input: &input, parsed, env: &env };
     let inv = Invocation {
         rule_name: &rule.name,
         scope,
@@ -150,8 +160,14 @@ fn fire(app: &App, loaded: &LoadedRule, message: &Message, topic: &str) {
     .to_json();
     let report_bytes = report.to_string().into_bytes();
     let error_env = Env { app, scope, rule_name: &rule.name, external: false };
-    let error_effects =
-        ActionEffects { app, scope, compiled: &loaded.compiled, input: &input, env: &error_env };
+    let error_effects = ActionEffects {
+        app,
+        scope,
+        compiled: &loaded.compiled,
+        input: &input,
+        parsed,
+        env: &error_env,
+    };
     let error_inv =
         Invocation { payload: &report_bytes, json: Some(&report), effects: &error_effects, ..inv };
     if let Err(f) =
