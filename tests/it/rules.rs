@@ -231,7 +231,7 @@ async fn every_action_delivers_its_rendered_record() {
         ),
         (
             "salesforce",
-            json!({"url": "https://ingestion-abc.sfdc-matrix.net/streams/0001/0002/event", "token": "${not-a-template}-0123456789012345678901234567890123456789"}),
+            json!({"url": "https://ingestion-abc.plant.sfdc-matrix.net/streams/0001/0002/event", "token": "${not-a-template}-0123456789012345678901234567890123456789"}),
         ),
         (
             "http",
@@ -334,7 +334,7 @@ async fn a_failing_sink_fires_the_error_action_with_the_guides_message() {
     let publish = http(
         Method::POST,
         shared_url(),
-        &format!("/topics/{prefix}/in?qos=1"),
+        &format!("/topics/{prefix}%2Fin?qos=1"),
         Some(&sigv4("AKIDRULESTEST", "us-east-1", "iotdata")),
         r#"{"temperature":99}"#,
     )
@@ -417,7 +417,7 @@ async fn a_wat_lambda_transforms_an_event() {
     http(
         Method::POST,
         shared_url(),
-        &format!("/topics/{prefix}/in"),
+        &format!("/topics/{prefix}%2Fin"),
         Some(&sigv4("AKIDRULESTEST", "us-east-1", "iotdata")),
         r#"{"temperature":30,"other":1}"#,
     )
