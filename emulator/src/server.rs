@@ -63,9 +63,9 @@ impl EmulatorBuilder {
             .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
         let http_addr = http.local_addr()?;
         let app = Arc::new(App::new(config, store, self.clock, self.ids, ca, server_identity));
-        for (name, spec) in &app.config.lambda_functions {
+        for (name, spec) in app.config.lambda_specs()? {
             app.lambdas
-                .register(name, spec.clone())
+                .register(&name, spec)
                 .map_err(|e| anyhow::anyhow!("Lambda function {name} in the configuration: {e}"))?;
         }
         crate::rules::RulesEngine::start(&app);
