@@ -14,6 +14,12 @@ pub struct Decimal {
     scale: i32,
 }
 
+/// 10^0 ..= 10^22, every one exact in a double.
+const POW10_F64: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
 fn pow10(n: u32) -> Option<i128> {
     10i128.checked_pow(n)
 }
@@ -43,6 +49,26 @@ impl Decimal {
     pub fn from_f64(v: f64) -> Option<Decimal> {
         if !v.is_finite() {
             return None;
+        }
+        // Fast path, exact: the fewest decimal places `s` whose `m / 10^s`
+        // (both exact doubles, one correctly rounded division) gives back `v`.
+        // Below 2^50 a double's spacing is under 1/8, so at most one `m` can
+        // round-trip and `round()` finds it despite the rounded product.
+        const EXACT: f64 = 1_125_899_906_842_624.0; // 2^50
+        let mut scaled = v;
+        for s in 0..=17i32 {
+            if scaled.abs() >= EXACT {
+                break;
+            }
+            let m = scaled.round();
+            if m / POW10_F64[s as usize] == v {
+                let mut d = Decimal { mant: m as i128, scale: s };
+                if s == 0 {
+                    d = Decimal { mant: d.mant * 10, scale: 1 };
+                }
+                return Some(d);
+            }
+            scaled = v * POW10_F64[s as usize + 1];
         }
         let text = format!("{v:e}");
         let mut d = Decimal::parse(&text)?;
@@ -155,6 +181,7 @@ impl Decimal {
         self.mant.signum() as i32
     }
 
+    // A mantissa has at most 34 digits, so negation cannot overflow.
     pub fn neg(&self) -> Decimal {
         Decimal { mant: -self.mant, scale: self.scale }
     }
@@ -164,6 +191,18 @@ impl Decimal {
     }
 
     pub fn to_f64(&self) -> f64 {
+        // Exact operands make one correctly rounded operation.
+        if self.mant.unsigned_abs() < (1u128 << 53) {
+            if (0..=22).contains(&self.scale) {
+                return self.mant as f64 / POW10_F64[self.scale as usize];
+            }
+            if (-22..0).contains(&self.scale) {
+                let v = self.mant as f64 * POW10_F64[(-self.scale) as usize];
+                if v.abs() < 9_007_199_254_740_992.0 {
+                    return v;
+                }
+            }
+        }
         format!("{}e{}", self.mant, -i64::from(self.scale)).parse().unwrap_or(f64::NAN)
     }
 
@@ -194,14 +233,15 @@ impl Decimal {
     /// The same value with exactly `scale` decimal places, when that is exact
     /// and fits.
     fn with_scale(self, scale: i32) -> Option<Decimal> {
-        match scale.cmp(&self.scale) {
+        let diff = i64::from(scale) - i64::from(self.scale);
+        match diff.cmp(&0) {
             Ordering::Equal => Some(self),
             Ordering::Greater => {
-                let p = pow10(u32::try_from(scale - self.scale).ok()?)?;
+                let p = pow10(u32::try_from(diff).ok()?)?;
                 Some(Decimal { mant: self.mant.checked_mul(p)?, scale })
             }
             Ordering::Less => {
-                let p = pow10(u32::try_from(self.scale - scale).ok()?)?;
+                let p = pow10(u32::try_from(-diff).ok()?)?;
                 (self.mant % p == 0).then(|| Decimal { mant: self.mant / p, scale })
             }
         }
@@ -212,7 +252,7 @@ impl Decimal {
         Some((a.with_scale(s)?.mant, b.with_scale(s)?.mant, s))
     }
 
-    pub fn add(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_add(self, o: Decimal) -> Option<Decimal> {
         match Decimal::aligned(self, o) {
             Some((a, b, s)) => match a.checked_add(b) {
                 Some(m) => Some(Decimal::new(m, s)),
@@ -222,11 +262,11 @@ impl Decimal {
         }
     }
 
-    pub fn sub(self, o: Decimal) -> Option<Decimal> {
-        self.add(o.neg())
+    pub fn checked_sub(self, o: Decimal) -> Option<Decimal> {
+        self.checked_add(o.neg())
     }
 
-    pub fn mul(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_mul(self, o: Decimal) -> Option<Decimal> {
         match self.mant.checked_mul(o.mant) {
             Some(m) => Some(Decimal::new(m, self.scale.checked_add(o.scale)?)),
             None => Decimal::from_f64(self.to_f64() * o.to_f64()),
@@ -235,7 +275,7 @@ impl Decimal {
 
     /// Java's `divide(divisor, DECIMAL128)`: 34 digits, half-even, and the
     /// preferred scale `this.scale - divisor.scale` when the quotient is exact.
-    pub fn div(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_div(self, o: Decimal) -> Option<Decimal> {
         if o.is_zero() {
             return None;
         }
@@ -286,7 +326,7 @@ impl Decimal {
     }
 
     /// `BigDecimal.remainder`: the sign follows the dividend.
-    pub fn rem(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_rem(self, o: Decimal) -> Option<Decimal> {
         if o.is_zero() {
             return None;
         }
@@ -296,7 +336,7 @@ impl Decimal {
         }
     }
 
-    pub fn cmp(&self, o: &Decimal) -> Ordering {
+    pub fn compare(&self, o: &Decimal) -> Ordering {
         match Decimal::aligned(*self, *o) {
             Some((a, b, _)) => a.cmp(&b),
             None => self.to_f64().partial_cmp(&o.to_f64()).unwrap_or(Ordering::Equal),
@@ -304,7 +344,7 @@ impl Decimal {
     }
 
     pub fn num_eq(&self, o: &Decimal) -> bool {
-        self.cmp(o) == Ordering::Equal
+        self.compare(o) == Ordering::Equal
     }
 
     /// To an integer with the given rounding; None when it does not fit.
@@ -470,13 +510,19 @@ mod tests {
 
     #[test]
     fn arithmetic_is_exact_where_doubles_are_not() {
-        assert_eq!(d("0.1").add(d("0.2")).unwrap().to_string(), "0.3");
-        assert_eq!(d("1.5").mul(d("1.5")).unwrap().to_string(), "2.25");
-        assert_eq!(d("10.0").div(d("4")).unwrap().to_string(), "2.5");
-        assert_eq!(d("1").div(d("3")).unwrap().to_string(), "0.3333333333333333333333333333333333");
-        assert_eq!(d("2").div(d("3")).unwrap().to_string(), "0.6666666666666666666666666666666667");
-        assert_eq!(d("-7.5").rem(d("2")).unwrap().to_string(), "-1.5");
-        assert!(d("1").div(Decimal::ZERO).is_none());
+        assert_eq!(d("0.1").checked_add(d("0.2")).unwrap().to_string(), "0.3");
+        assert_eq!(d("1.5").checked_mul(d("1.5")).unwrap().to_string(), "2.25");
+        assert_eq!(d("10.0").checked_div(d("4")).unwrap().to_string(), "2.5");
+        assert_eq!(
+            d("1").checked_div(d("3")).unwrap().to_string(),
+            "0.3333333333333333333333333333333333"
+        );
+        assert_eq!(
+            d("2").checked_div(d("3")).unwrap().to_string(),
+            "0.6666666666666666666666666666666667"
+        );
+        assert_eq!(d("-7.5").checked_rem(d("2")).unwrap().to_string(), "-1.5");
+        assert!(d("1").checked_div(Decimal::ZERO).is_none());
     }
 
     #[test]
@@ -498,10 +544,29 @@ mod tests {
     }
 
     #[test]
+    fn fast_double_conversion_agrees_with_formatting() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for i in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = match i % 3 {
+                0 => f64::from_bits(x),
+                1 => (x % 1_000_000) as f64 / [1.0, 10.0, 100.0, 1000.0][(x % 4) as usize],
+                _ => (x as i64 % 100_000_000) as f64 / 1e7,
+            };
+            let Some(d) = Decimal::from_f64(v) else { continue };
+            assert_eq!(d.to_f64(), v, "{v:e} -> {d}");
+            let slow = Decimal::parse(&format!("{v:e}")).unwrap();
+            assert!(d.num_eq(&slow), "{v:e}: fast {d} slow {slow}");
+        }
+    }
+
+    #[test]
     fn doubles_keep_their_shortest_form() {
         assert_eq!(Decimal::from_f64(32.0).unwrap().to_string(), "32.0");
         assert_eq!(
-            Decimal::from_f64(1.5707963267948966).unwrap().to_string(),
+            Decimal::from_f64(std::f64::consts::FRAC_PI_2).unwrap().to_string(),
             "1.5707963267948966"
         );
         assert!(Decimal::from_f64(f64::NAN).is_none());

@@ -69,7 +69,10 @@ impl Ctx<'_> {
                 }
             }
             Expr::Neg(inner) => match self.eval(inner, root)? {
-                Value::Int(i) => Value::Int(-i),
+                Value::Int(i) => match i.checked_neg() {
+                    Some(n) => Value::Int(n),
+                    None => Value::from_decimal(Some(Decimal::from_int(i).neg())),
+                },
                 Value::Decimal(d) => Value::Decimal(d.neg()),
                 v @ Value::String(_) => Value::from_decimal(v.to_decimal().map(|d| d.neg())),
                 _ => Value::Undefined,
@@ -208,10 +211,10 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         for item in &items {
             let element = Root::Element(item);
-            if let Some(w) = &q.where_ {
-                if !matches!(self.eval(w, element)?, Value::Bool(true)) {
-                    continue;
-                }
+            if let Some(w) = &q.where_
+                && !matches!(self.eval(w, element)?, Value::Bool(true))
+            {
+                continue;
             }
             out.push(self.select(&q.select, element)?);
         }
@@ -346,11 +349,11 @@ fn arith(op: BinOp, a: &Value, b: &Value) -> Value {
         return Value::Undefined;
     };
     Value::from_decimal(match op {
-        BinOp::Add => x.add(y),
-        BinOp::Sub => x.sub(y),
-        BinOp::Mul => x.mul(y),
-        BinOp::Div => x.div(y),
-        BinOp::Mod => x.rem(y),
+        BinOp::Add => x.checked_add(y),
+        BinOp::Sub => x.checked_sub(y),
+        BinOp::Mul => x.checked_mul(y),
+        BinOp::Div => x.checked_div(y),
+        BinOp::Mod => x.checked_rem(y),
         _ => None,
     })
 }

@@ -117,10 +117,10 @@ fn run(case: &Case) -> Result<(), String> {
     if let Some(want) = &case.parse_error {
         return Err(format!("expected parse error containing {want:?}, but it parsed"));
     }
-    if let Some(f) = &case.topic_filter {
-        if stmt.topic_filter() != f {
-            return Err(format!("topic filter {:?}, want {f:?}", stmt.topic_filter()));
-        }
+    if let Some(f) = &case.topic_filter
+        && stmt.topic_filter() != f
+    {
+        return Err(format!("topic filter {:?}, want {f:?}", stmt.topic_filter()));
     }
     let payload: Vec<u8> = match (&case.payload, &case.payload_text, &case.payload_base64) {
         (Some(j), None, None) => serde_json::to_vec(j).unwrap(),

@@ -36,6 +36,8 @@ const SEEDS: &[&str] = &[
     "SELECT parse_time(\"yyyy.MM.dd G 'at' HH:mm:ss z\", 100000000, \"America/Belize\") as ts FROM 'A/B'",
     "SELECT substring(false, -2.411E247) AS s, cast(x AS Int) AS i FROM '#' WHERE NOT a.b[0] IS UNDEFINED",
     "SELECT regexp_replace(a, '(b+)', '$1x') AS r, trunc(2.888, 2) AS t FROM 'a/+/c'",
+    "SELECT 1e999999999 + 1e-999999999 AS a, -(9223372036854775807 * 9223372036854775807 * 2) AS b FROM 'a/b'",
+    "SELECT abs(-(1 * 170141183460469231731687303715884105727)) / 0.3 % 7 AS x FROM 'a/b'",
 ];
 
 const TOKENS: &[&str] = &[
@@ -104,6 +106,11 @@ const TOKENS: &[&str] = &[
     "+",
     "\n",
     " ",
+    "1e999999999",
+    "-1E-999999999",
+    "99999999999999999999999999999999999999999",
+    "170141183460469231731687303715884105727",
+    "9223372036854775807",
 ];
 
 const PAYLOADS: &[&[u8]] = &[
@@ -147,6 +154,73 @@ fn generate(rng: &mut Rng) -> String {
     (0..n).map(|_| rng.pick(TOKENS)).collect::<Vec<_>>().join(" ")
 }
 
+const LEAVES: &[&str] = &[
+    "1",
+    "0",
+    "-3",
+    "2.5",
+    "-0.5",
+    "5E-12",
+    "1e999999999",
+    "9223372036854775807",
+    "'abc'",
+    "'12.5'",
+    "'true'",
+    "\"x\"",
+    "''",
+    "true",
+    "false",
+    "null",
+    "missing",
+    "temperature",
+    "a.b[1].c",
+    "e",
+    "arr",
+    "x",
+    "*",
+    "[1, 'a', null]",
+    "{'k': [2, {'n': 1.5}]}",
+    "170141183460469231731687303715884105727",
+];
+
+const OPS: &[&str] = &["+", "-", "*", "/", "%", "=", "<>", "<", "<=", ">", ">=", "AND", "OR"];
+
+/// A random well-formed expression: mostly valid SQL, so the evaluator and
+/// every function get exercised with odd argument types and counts.
+fn gen_expr(rng: &mut Rng, depth: usize) -> String {
+    if depth == 0 {
+        return rng.pick(LEAVES).to_string();
+    }
+    match rng.below(9) {
+        0 | 1 => rng.pick(LEAVES).to_string(),
+        2 => {
+            format!("({} {} {})", gen_expr(rng, depth - 1), rng.pick(OPS), gen_expr(rng, depth - 1))
+        }
+        3 => format!("NOT {}", gen_expr(rng, depth - 1)),
+        4 => format!("-{}", gen_expr(rng, depth - 1)),
+        5 => format!(
+            "CASE {} WHEN {} THEN {} ELSE {} END",
+            gen_expr(rng, depth - 1),
+            gen_expr(rng, depth - 1),
+            gen_expr(rng, depth - 1),
+            gen_expr(rng, depth - 1)
+        ),
+        6 => format!(
+            "cast({} AS {})",
+            gen_expr(rng, depth - 1),
+            rng.pick(&["Int", "Decimal", "String", "Boolean"])
+        ),
+        7 => format!("[{}, {}]", gen_expr(rng, depth - 1), gen_expr(rng, depth - 1)),
+        _ => {
+            let names: Vec<&str> = super::function_names().collect();
+            let name = names[rng.below(names.len())];
+            let argc = rng.below(4);
+            let args: Vec<String> = (0..argc).map(|_| gen_expr(rng, depth - 1)).collect();
+            format!("{name}({})", args.join(", "))
+        }
+    }
+}
+
 fn cases() -> usize {
     std::env::var("IOT_SQL_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000)
 }
@@ -159,7 +233,12 @@ fn parser_and_evaluator_never_panic() {
     let total = cases();
     let (mut parsed, mut evaluated) = (0usize, 0usize);
     for i in 0..total {
-        let sql = match i % 3 {
+        let sql = match i % 4 {
+            3 => format!(
+                "SELECT {} AS v FROM 'a/b' WHERE {}",
+                gen_expr(&mut rng, 4),
+                gen_expr(&mut rng, 2)
+            ),
             0 => {
                 let seed = SEEDS[rng.below(SEEDS.len())];
                 mutate(&mut rng, seed)
@@ -168,7 +247,8 @@ fn parser_and_evaluator_never_panic() {
             _ => generate(&mut rng),
         };
         let _ = Template::parse(&sql);
-        let Ok(stmt) = parse(&sql, versions[i % 3]) else { continue };
+        let version = if i % 4 == 3 { SqlVersion::Beta } else { versions[i % 3] };
+        let Ok(stmt) = parse(&sql, version) else { continue };
         parsed += 1;
         let payload = PAYLOADS[rng.below(PAYLOADS.len())];
         let input = MessageInput {

@@ -32,7 +32,7 @@ pub use functions::names as function_names;
 pub use functions::time::format as format_joda_time;
 pub use template::Template;
 
-use ast::{Expr, From, Query, Select, SelectItem};
+use ast::{Expr, Query, Select, SelectItem};
 use eval::{Ctx, Root};
 
 /// `awsIotSqlVersion`. Ordered: each version has what the ones before it have.
@@ -164,11 +164,7 @@ pub struct Statement {
 
 /// Parses a rule's SQL for the given version.
 pub fn parse(sql: &str, version: SqlVersion) -> Result<Statement, SqlParseError> {
-    let query = parser::Parser::new(sql, version)?.statement()?;
-    let From::Topic(topic_filter) = &query.from else {
-        unreachable!("the top-level FROM is always a topic filter");
-    };
-    let topic_filter = topic_filter.clone();
+    let (query, topic_filter) = parser::Parser::new(sql, version)?.statement()?;
     let mut exprs: Vec<&Expr> = Vec::new();
     let mut star_only = false;
     match &query.select {
@@ -237,10 +233,10 @@ impl Statement {
             return Err(EvalError::PayloadNotJson);
         }
         let ctx = Ctx { input, env, payload };
-        if let Some(w) = &self.query.where_ {
-            if !matches!(ctx.eval(w, Root::Message)?, value::Value::Bool(true)) {
-                return Ok(None);
-            }
+        if let Some(w) = &self.query.where_
+            && !matches!(ctx.eval(w, Root::Message)?, value::Value::Bool(true))
+        {
+            return Ok(None);
         }
         if self.star_only {
             return Ok(Some(match payload {
@@ -255,10 +251,87 @@ impl Statement {
             value::Value::Array(_) if self.version < SqlVersion::V2016_03_23 => {
                 RuleOutput::Binary(Bytes::new())
             }
-            other => match other.to_json() {
+            other => match other.into_json() {
                 Some(j) => RuleOutput::Json(j),
                 None => RuleOutput::Binary(Bytes::new()),
             },
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
+
+    #[test]
+    fn statements_and_templates_can_be_shared_across_threads() {
+        assert_send_sync::<Statement>();
+        assert_send_sync::<Template>();
+    }
+
+    #[test]
+    fn versions_round_trip_and_default_to_2015() {
+        for v in [SqlVersion::V2015_10_08, SqlVersion::V2016_03_23, SqlVersion::Beta] {
+            assert_eq!(SqlVersion::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(SqlVersion::default(), SqlVersion::V2015_10_08);
+        assert_eq!(SqlVersion::parse("2016-3-23"), None);
+    }
+
+    #[test]
+    fn statement_flags() {
+        let p = |sql| parse(sql, SqlVersion::V2016_03_23).unwrap();
+        assert!(p("SELECT * FROM 'a/b'").accepts_binary_payloads());
+        assert!(
+            p("SELECT encode(*, 'base64') AS d, timestamp() AS t FROM 'a/b'")
+                .accepts_binary_payloads()
+        );
+        assert!(p("SELECT * FROM 'a/b' WHERE timestamp() % 12 = 0").accepts_binary_payloads());
+        assert!(
+            !p("SELECT * FROM 'a/b' WHERE device_type = 'thermostat'").accepts_binary_payloads()
+        );
+        assert!(!p("SELECT *, timestamp() AS t FROM 'a/b'").accepts_binary_payloads());
+        assert!(
+            p("SELECT * FROM 'a/b' WHERE get_thing_shadow('t', 'r').state.x = 1")
+                .uses_external_functions()
+        );
+        assert!(p("SELECT aws_lambda('arn', *) AS x FROM 'a/b'").uses_external_functions());
+        assert!(!p("SELECT topic() AS t FROM 'a/b'").uses_external_functions());
+        assert_eq!(
+            p("SELECT * FROM '$aws/things/+/shadow/update/accepted'").topic_filter(),
+            "$aws/things/+/shadow/update/accepted"
+        );
+    }
+
+    #[test]
+    fn one_parsed_payload_serves_many_rules() {
+        let payload = br#"{"t": 40}"#;
+        let parsed = ParsedPayload::parse(payload);
+        assert!(parsed.is_json());
+        assert!(!ParsedPayload::parse(b"\x01").is_json());
+        let input = MessageInput {
+            topic: "a/b",
+            payload,
+            client_id: None,
+            principal: None,
+            timestamp_ms: 0,
+            account: "123456789012",
+            region: "us-east-1",
+            trace_id: None,
+        };
+        let env = StaticEnvironment::default();
+        let hot = parse("SELECT t FROM 'a/b' WHERE t > 30", SqlVersion::default()).unwrap();
+        let cold = parse("SELECT t FROM 'a/b' WHERE t > 50", SqlVersion::default()).unwrap();
+        assert_eq!(
+            hot.evaluate_parsed(&parsed, &input, &env).unwrap(),
+            Some(RuleOutput::Json(serde_json::json!({"t": 40})))
+        );
+        assert_eq!(cold.evaluate_parsed(&parsed, &input, &env).unwrap(), None);
+        assert_eq!(
+            RuleOutput::Json(serde_json::json!({"t": 40})).to_bytes(),
+            br#"{"t":40}"#.to_vec()
+        );
     }
 }

@@ -107,11 +107,16 @@ impl Parser {
         if matches!(self.peek(), Tok::Eof) { Ok(()) } else { self.err("end of input") }
     }
 
-    /// `SELECT ... FROM 'filter' [WHERE ...]` (the top level).
-    pub fn statement(&mut self) -> PResult<Query> {
+    /// `SELECT ... FROM 'filter' [WHERE ...]` (the top level), with its topic
+    /// filter.
+    pub fn statement(&mut self) -> PResult<(Query, String)> {
         let q = self.query(true)?;
         self.finish()?;
-        Ok(q)
+        let filter = match &q.from {
+            From::Topic(f) => f.clone(),
+            From::Expr(_) => String::new(),
+        };
+        Ok((q, filter))
     }
 
     fn query(&mut self, top: bool) -> PResult<Query> {
@@ -333,15 +338,12 @@ impl Parser {
         let mut e = self.primary()?;
         loop {
             if self.eat_sym(".") {
-                let name = match self.bump().tok {
+                let name = match self.peek().clone() {
                     Tok::Word(w) => w,
                     Tok::Str(s) => s,
-                    other => {
-                        self.at -= 1;
-                        let _ = other;
-                        return self.err("a field name after '.'");
-                    }
+                    _ => return self.err("a field name after '.'"),
                 };
+                self.bump();
                 e = match e {
                     Expr::Path(mut segs) => {
                         segs.push(Seg::Key(name));
@@ -423,14 +425,12 @@ impl Parser {
                 let mut members = Vec::new();
                 if !self.eat_sym("}") {
                     loop {
-                        let key = match self.bump().tok {
+                        let key = match self.peek().clone() {
                             Tok::Str(s) => s,
                             Tok::Word(w) => w,
-                            _ => {
-                                self.at -= 1;
-                                return self.err("an object key");
-                            }
+                            _ => return self.err("an object key"),
                         };
+                        self.bump();
                         self.expect_sym(":")?;
                         members.push((key, self.expr()?));
                         if self.eat_sym("}") {
@@ -551,12 +551,11 @@ impl Parser {
 
 fn number_literal(text: &str) -> Option<Expr> {
     let is_int = text.bytes().all(|b| b.is_ascii_digit());
-    if is_int {
-        if let Ok(i) = text.parse::<i128>() {
-            if text.len() <= 34 {
-                return Some(Expr::Lit(Value::Int(i)));
-            }
-        }
+    if is_int
+        && text.len() <= 34
+        && let Ok(i) = text.parse::<i128>()
+    {
+        return Some(Expr::Lit(Value::Int(i)));
     }
     Decimal::parse(text).map(|d| Expr::Lit(Value::Decimal(d)))
 }

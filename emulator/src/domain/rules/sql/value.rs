@@ -135,7 +135,7 @@ impl Value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Int(i) => int_to_json(*i),
-            Value::Decimal(d) => decimal_to_json(d),
+            Value::Decimal(d) => decimal_to_json(d)?,
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::Array(a) => {
                 serde_json::Value::Array(a.iter().filter_map(Value::to_json).collect())
@@ -143,6 +143,20 @@ impl Value {
             Value::Object(o) => serde_json::Value::Object(
                 o.iter().filter_map(|(k, v)| Some((k.clone(), v.to_json()?))).collect(),
             ),
+        })
+    }
+
+    /// As [`Value::to_json`], moving strings instead of copying them.
+    pub fn into_json(self) -> Option<serde_json::Value> {
+        Some(match self {
+            Value::Array(a) => {
+                serde_json::Value::Array(a.into_iter().filter_map(Value::into_json).collect())
+            }
+            Value::Object(o) => serde_json::Value::Object(
+                o.0.into_iter().filter_map(|(k, v)| Some((k, v.into_json()?))).collect(),
+            ),
+            Value::String(s) => serde_json::Value::String(s),
+            other => return other.to_json(),
         })
     }
 
@@ -286,7 +300,7 @@ impl Value {
         if let (Value::Int(a), Value::Int(b)) = (self, other) {
             return Some(a.cmp(b));
         }
-        Some(self.to_decimal()?.cmp(&other.to_decimal()?))
+        Some(self.to_decimal()?.compare(&other.to_decimal()?))
     }
 }
 
@@ -302,15 +316,15 @@ fn int_to_json(i: i128) -> serde_json::Value {
 }
 
 /// A Decimal without decimal places (`trunc(2.3, 0)`, `1E+3`) is written as
-/// an integer, as Java writes a scale-0 BigDecimal; others as a double.
-fn decimal_to_json(d: &Decimal) -> serde_json::Value {
-    if d.scale() <= 0 {
-        if let Some(i) = d.to_int(RoundMode::Down).and_then(|i| i64::try_from(i).ok()) {
-            return serde_json::Value::from(i);
-        }
+/// an integer, as Java writes a scale-0 BigDecimal; others as a double. None
+/// (so the value vanishes like Undefined) beyond a double's range.
+fn decimal_to_json(d: &Decimal) -> Option<serde_json::Value> {
+    if d.scale() <= 0
+        && let Some(i) = d.to_int(RoundMode::Down).and_then(|i| i64::try_from(i).ok())
+    {
+        return Some(serde_json::Value::from(i));
     }
-    serde_json::Number::from_f64(d.to_f64())
-        .map_or(serde_json::Value::Null, serde_json::Value::Number)
+    serde_json::Number::from_f64(d.to_f64()).map(serde_json::Value::Number)
 }
 
 /// Strings convert to numbers only when they match

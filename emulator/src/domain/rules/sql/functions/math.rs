@@ -71,7 +71,10 @@ pub fn power(a: &[Value], _: &Ctx<'_>) -> EResult {
 pub fn abs(a: &[Value], _: &Ctx<'_>) -> EResult {
     let Some([x]) = args::<1>(a) else { return undefined() };
     Ok(match x {
-        Value::Int(i) => Value::Int(i.abs()),
+        Value::Int(i) => match i.checked_abs() {
+            Some(a) => Value::Int(a),
+            None => Value::Decimal(Decimal::from_int(*i).abs()),
+        },
         Value::Decimal(d) => Value::Decimal(d.abs()),
         Value::String(_) => Value::from_decimal(x.to_decimal().map(|d| d.abs())),
         _ => Value::Undefined,

@@ -201,8 +201,27 @@ pub fn substring(a: &[Value], _: &Ctx<'_>) -> EResult {
     string(chars[start..end].iter().collect::<String>())
 }
 
+/// Compiled patterns are cached per thread: a rule usually applies the same
+/// literal pattern to every message, and compiling costs far more than matching.
 fn regex(pattern: &str) -> Option<regex::Regex> {
-    regex::Regex::new(pattern).ok()
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    const CAPACITY: usize = 128;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Option<regex::Regex>>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        if let Some(hit) = cache.borrow().get(pattern) {
+            return hit.clone();
+        }
+        let compiled = regex::Regex::new(pattern).ok();
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CAPACITY {
+            cache.clear();
+        }
+        cache.insert(pattern.to_string(), compiled.clone());
+        compiled
+    })
 }
 
 pub fn regexp_matches(a: &[Value], _: &Ctx<'_>) -> EResult {
