@@ -167,10 +167,11 @@ mod tests {
     #[test]
     fn compiling_checks_sql_version_and_templates() {
         let s3 = json!({"s3": {"bucketName": "b", "key": "${topic()}", "roleArn": "r"}});
-        let filter = check_rule("SELECT * FROM 'a/+/c'", None, &[s3.clone()], None).unwrap();
+        let filter =
+            check_rule("SELECT * FROM 'a/+/c'", None, std::slice::from_ref(&s3), None).unwrap();
         assert_eq!(filter, "a/+/c");
         assert!(matches!(
-            check_rule("SELECT * FROM", None, &[s3.clone()], None),
+            check_rule("SELECT * FROM", None, std::slice::from_ref(&s3), None),
             Err(RuleError::SqlParse(_))
         ));
         assert!(matches!(
