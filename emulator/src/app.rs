@@ -1,5 +1,5 @@
 //! The composition root: what every surface shares (store, clock, ids, PKI,
-//! configuration, listener addresses).
+//! configuration, listener addresses, the rules engine, its sinks and Lambda backends).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -11,6 +11,9 @@ use crate::bus::Bus;
 use crate::config::Config;
 use crate::domain::pki::{CaMaterial, ServerIdentity};
 use crate::domain::{Clock, IdGen};
+use crate::rules::RulesEngine;
+use crate::sinks::Sinks;
+use crate::sinks::lambda::LambdaBackends;
 use crate::store::SqliteStore;
 
 pub struct App {
@@ -24,6 +27,12 @@ pub struct App {
     pub routes: Routes,
     /// Where every accepted message goes: services and the test tap.
     pub bus: Bus,
+    /// The compiled topic rules; the worker that runs them is started with the server.
+    pub rules: RulesEngine,
+    /// What rule actions delivered (the fake S3, SQS, ...).
+    pub sinks: Sinks,
+    /// Lambda functions by name or ARN.
+    pub lambdas: LambdaBackends,
     /// The broker, for internal publishes and the connection APIs; set once it runs.
     broker: OnceLock<Arc<Broker>>,
     endpoints: OnceLock<BTreeMap<String, String>>,
@@ -56,6 +65,9 @@ impl App {
             server_identity,
             routes: Routes::new(),
             bus: Bus::default(),
+            rules: RulesEngine::default(),
+            sinks: Sinks::default(),
+            lambdas: LambdaBackends::default(),
             broker: OnceLock::new(),
             endpoints: OnceLock::new(),
         }

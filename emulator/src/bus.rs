@@ -1,16 +1,17 @@
 //! The internal bus: every message the broker accepts (from MQTT clients, HTTP
 //! Publish or the emulator itself) passes here on its way to the services that
-//! consume it (shadows, jobs and rules join as they are built) and to the test tap,
+//! consume it (the rules engine; shadows and jobs join as they are built) and to the test tap,
 //! which records what was published and what was delivered to whom.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use base64::Engine as _;
 use serde::Serialize;
 
 use crate::broker::hooks::Message;
+use crate::rules::Inbox;
 
 /// Records the tap keeps before dropping the oldest.
 pub const TAP_CAPACITY: usize = 100_000;
@@ -150,17 +151,26 @@ impl Tap {
     }
 }
 
-/// The bus itself: the tap now; the shadow, jobs and rules services subscribe as
-/// they are built.
+/// The bus itself: the tap and the rules engine; the shadow and jobs services
+/// subscribe as they are built.
 #[derive(Debug, Default)]
 pub struct Bus {
     pub tap: Tap,
+    rules: OnceLock<Inbox>,
 }
 
 impl Bus {
     /// A message the broker accepted.
     pub fn published(&self, message: &Message) {
         self.tap.record(TapKind::Published, message, message.origin.client_id.as_deref());
+        if let Some(rules) = self.rules.get() {
+            rules.offer(message);
+        }
+    }
+
+    /// Hands every accepted message to the rules engine from now on.
+    pub fn connect_rules(&self, inbox: Inbox) {
+        let _ = self.rules.set(inbox);
     }
 
     /// One delivery of a message to a client.

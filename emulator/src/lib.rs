@@ -10,8 +10,10 @@ pub mod broker;
 pub mod bus;
 pub mod config;
 pub mod domain;
+pub mod rules;
 pub mod server;
 pub mod services;
+pub mod sinks;
 pub mod store;
 
 pub use config::Config;

@@ -63,6 +63,12 @@ impl EmulatorBuilder {
             .with_context(|| format!("binding HTTP to {}:{}", config.bind, config.http_port))?;
         let http_addr = http.local_addr()?;
         let app = Arc::new(App::new(config, store, self.clock, self.ids, ca, server_identity));
+        for (name, spec) in app.config.lambda_specs()? {
+            app.lambdas
+                .register(&name, spec)
+                .map_err(|e| anyhow::anyhow!("Lambda function {name} in the configuration: {e}"))?;
+        }
+        crate::rules::RulesEngine::start(&app);
         let broker = BrokerRuntime::start(&app).await?;
         let https = TcpListener::bind((app.config.bind.as_str(), app.config.https_port))
             .await

@@ -10,6 +10,7 @@ mod harness;
 mod mqtt;
 mod operator;
 mod policies;
+mod rules;
 mod shadows;
 mod snapshots;
 mod support;

@@ -10,47 +10,51 @@ use super::generated::iot::{
     CreateCertificateFromCsrOutput, CreateKeysAndCertificateInput, CreateKeysAndCertificateOutput,
     CreatePolicyInput, CreatePolicyOutput, CreatePolicyVersionInput, CreatePolicyVersionOutput,
     CreateThingGroupInput, CreateThingGroupOutput, CreateThingInput, CreateThingOutput,
-    CreateThingTypeInput, CreateThingTypeOutput, DeleteCACertificateInput,
-    DeleteCACertificateOutput, DeleteCertificateInput, DeleteCertificateOutput, DeletePolicyInput,
-    DeletePolicyOutput, DeletePolicyVersionInput, DeletePolicyVersionOutput,
-    DeleteRegistrationCodeInput, DeleteRegistrationCodeOutput, DeleteThingGroupInput,
-    DeleteThingGroupOutput, DeleteThingInput, DeleteThingOutput, DeleteThingTypeInput,
-    DeleteThingTypeOutput, DeprecateThingTypeInput, DeprecateThingTypeOutput,
-    DescribeCACertificateInput, DescribeCACertificateOutput, DescribeCertificateInput,
-    DescribeCertificateOutput, DescribeEventConfigurationsInput, DescribeEventConfigurationsOutput,
-    DescribeThingGroupInput, DescribeThingGroupOutput, DescribeThingInput, DescribeThingOutput,
-    DescribeThingTypeInput, DescribeThingTypeOutput, DetachPolicyInput, DetachPolicyOutput,
-    DetachPrincipalPolicyInput, DetachPrincipalPolicyOutput, DetachThingPrincipalInput,
-    DetachThingPrincipalOutput, ErrorCode, GetEffectivePoliciesInput, GetEffectivePoliciesOutput,
-    GetPolicyInput, GetPolicyOutput, GetPolicyVersionInput, GetPolicyVersionOutput,
-    GetRegistrationCodeInput, GetRegistrationCodeOutput, IotApi, ListAttachedPoliciesInput,
-    ListAttachedPoliciesOutput, ListCACertificatesInput, ListCACertificatesOutput,
-    ListCertificatesByCAInput, ListCertificatesByCAOutput, ListCertificatesInput,
-    ListCertificatesOutput, ListOutgoingCertificatesInput, ListOutgoingCertificatesOutput,
-    ListPoliciesInput, ListPoliciesOutput, ListPolicyPrincipalsInput, ListPolicyPrincipalsOutput,
-    ListPolicyVersionsInput, ListPolicyVersionsOutput, ListPrincipalPoliciesInput,
-    ListPrincipalPoliciesOutput, ListPrincipalThingsInput, ListPrincipalThingsOutput,
-    ListTagsForResourceInput, ListTagsForResourceOutput, ListTargetsForPolicyInput,
-    ListTargetsForPolicyOutput, ListThingGroupsForThingInput, ListThingGroupsForThingOutput,
-    ListThingGroupsInput, ListThingGroupsOutput, ListThingPrincipalsInput,
-    ListThingPrincipalsOutput, ListThingTypesInput, ListThingTypesOutput,
-    ListThingsInThingGroupInput, ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput,
-    RegisterCACertificateInput, RegisterCACertificateOutput, RegisterCertificateInput,
-    RegisterCertificateOutput, RegisterCertificateWithoutCAInput,
+    CreateThingTypeInput, CreateThingTypeOutput, CreateTopicRuleInput, CreateTopicRuleOutput,
+    DeleteCACertificateInput, DeleteCACertificateOutput, DeleteCertificateInput,
+    DeleteCertificateOutput, DeletePolicyInput, DeletePolicyOutput, DeletePolicyVersionInput,
+    DeletePolicyVersionOutput, DeleteRegistrationCodeInput, DeleteRegistrationCodeOutput,
+    DeleteThingGroupInput, DeleteThingGroupOutput, DeleteThingInput, DeleteThingOutput,
+    DeleteThingTypeInput, DeleteThingTypeOutput, DeleteTopicRuleInput, DeleteTopicRuleOutput,
+    DeprecateThingTypeInput, DeprecateThingTypeOutput, DescribeCACertificateInput,
+    DescribeCACertificateOutput, DescribeCertificateInput, DescribeCertificateOutput,
+    DescribeEventConfigurationsInput, DescribeEventConfigurationsOutput, DescribeThingGroupInput,
+    DescribeThingGroupOutput, DescribeThingInput, DescribeThingOutput, DescribeThingTypeInput,
+    DescribeThingTypeOutput, DetachPolicyInput, DetachPolicyOutput, DetachPrincipalPolicyInput,
+    DetachPrincipalPolicyOutput, DetachThingPrincipalInput, DetachThingPrincipalOutput,
+    DisableTopicRuleInput, DisableTopicRuleOutput, EnableTopicRuleInput, EnableTopicRuleOutput,
+    ErrorCode, GetEffectivePoliciesInput, GetEffectivePoliciesOutput, GetPolicyInput,
+    GetPolicyOutput, GetPolicyVersionInput, GetPolicyVersionOutput, GetRegistrationCodeInput,
+    GetRegistrationCodeOutput, GetTopicRuleInput, GetTopicRuleOutput, IotApi,
+    ListAttachedPoliciesInput, ListAttachedPoliciesOutput, ListCACertificatesInput,
+    ListCACertificatesOutput, ListCertificatesByCAInput, ListCertificatesByCAOutput,
+    ListCertificatesInput, ListCertificatesOutput, ListOutgoingCertificatesInput,
+    ListOutgoingCertificatesOutput, ListPoliciesInput, ListPoliciesOutput,
+    ListPolicyPrincipalsInput, ListPolicyPrincipalsOutput, ListPolicyVersionsInput,
+    ListPolicyVersionsOutput, ListPrincipalPoliciesInput, ListPrincipalPoliciesOutput,
+    ListPrincipalThingsInput, ListPrincipalThingsOutput, ListTagsForResourceInput,
+    ListTagsForResourceOutput, ListTargetsForPolicyInput, ListTargetsForPolicyOutput,
+    ListThingGroupsForThingInput, ListThingGroupsForThingOutput, ListThingGroupsInput,
+    ListThingGroupsOutput, ListThingPrincipalsInput, ListThingPrincipalsOutput,
+    ListThingTypesInput, ListThingTypesOutput, ListThingsInThingGroupInput,
+    ListThingsInThingGroupOutput, ListThingsInput, ListThingsOutput, ListTopicRulesInput,
+    ListTopicRulesOutput, RegisterCACertificateInput, RegisterCACertificateOutput,
+    RegisterCertificateInput, RegisterCertificateOutput, RegisterCertificateWithoutCAInput,
     RegisterCertificateWithoutCAOutput, RejectCertificateTransferInput,
     RejectCertificateTransferOutput, RemoveThingFromThingGroupInput,
-    RemoveThingFromThingGroupOutput, SetDefaultPolicyVersionInput, SetDefaultPolicyVersionOutput,
-    TagResourceInput, TagResourceOutput, TestAuthorizationInput, TestAuthorizationOutput,
-    TransferCertificateInput, TransferCertificateOutput, UntagResourceInput, UntagResourceOutput,
-    UpdateCACertificateInput, UpdateCACertificateOutput, UpdateCertificateInput,
-    UpdateCertificateOutput, UpdateEventConfigurationsInput, UpdateEventConfigurationsOutput,
-    UpdateThingGroupInput, UpdateThingGroupOutput, UpdateThingGroupsForThingInput,
-    UpdateThingGroupsForThingOutput, UpdateThingInput, UpdateThingOutput,
+    RemoveThingFromThingGroupOutput, ReplaceTopicRuleInput, ReplaceTopicRuleOutput,
+    SetDefaultPolicyVersionInput, SetDefaultPolicyVersionOutput, TagResourceInput,
+    TagResourceOutput, TestAuthorizationInput, TestAuthorizationOutput, TransferCertificateInput,
+    TransferCertificateOutput, UntagResourceInput, UntagResourceOutput, UpdateCACertificateInput,
+    UpdateCACertificateOutput, UpdateCertificateInput, UpdateCertificateOutput,
+    UpdateEventConfigurationsInput, UpdateEventConfigurationsOutput, UpdateThingGroupInput,
+    UpdateThingGroupOutput, UpdateThingGroupsForThingInput, UpdateThingGroupsForThingOutput,
+    UpdateThingInput, UpdateThingOutput,
 };
 use super::wire::{ApiError, RequestContext};
 use super::{
     authorization, ca_certificates, certificates, events, policies, tags, thing_groups,
-    thing_types, things, transfers,
+    thing_types, things, topic_rules, transfers,
 };
 use crate::app::App;
 use crate::domain::registry::RegistryError;
@@ -619,5 +623,61 @@ impl IotApi for App {
         input: UpdateEventConfigurationsInput,
     ) -> Result<UpdateEventConfigurationsOutput, ApiError> {
         events::update_event_configurations(self, ctx, input)
+    }
+
+    async fn create_topic_rule(
+        &self,
+        ctx: &RequestContext,
+        input: CreateTopicRuleInput,
+    ) -> Result<CreateTopicRuleOutput, ApiError> {
+        topic_rules::create_topic_rule(self, ctx, input)
+    }
+
+    async fn replace_topic_rule(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceTopicRuleInput,
+    ) -> Result<ReplaceTopicRuleOutput, ApiError> {
+        topic_rules::replace_topic_rule(self, ctx, input)
+    }
+
+    async fn get_topic_rule(
+        &self,
+        ctx: &RequestContext,
+        input: GetTopicRuleInput,
+    ) -> Result<GetTopicRuleOutput, ApiError> {
+        topic_rules::get_topic_rule(self, ctx, input)
+    }
+
+    async fn list_topic_rules(
+        &self,
+        ctx: &RequestContext,
+        input: ListTopicRulesInput,
+    ) -> Result<ListTopicRulesOutput, ApiError> {
+        topic_rules::list_topic_rules(self, ctx, input)
+    }
+
+    async fn delete_topic_rule(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteTopicRuleInput,
+    ) -> Result<DeleteTopicRuleOutput, ApiError> {
+        topic_rules::delete_topic_rule(self, ctx, input)
+    }
+
+    async fn enable_topic_rule(
+        &self,
+        ctx: &RequestContext,
+        input: EnableTopicRuleInput,
+    ) -> Result<EnableTopicRuleOutput, ApiError> {
+        topic_rules::enable_topic_rule(self, ctx, input)
+    }
+
+    async fn disable_topic_rule(
+        &self,
+        ctx: &RequestContext,
+        input: DisableTopicRuleInput,
+    ) -> Result<DisableTopicRuleOutput, ApiError> {
+        topic_rules::disable_topic_rule(self, ctx, input)
     }
 }

@@ -26,6 +26,7 @@ mod tags;
 mod thing_groups;
 mod thing_types;
 mod things;
+mod topic_rules;
 mod transfers;
 
 use std::sync::Arc;
@@ -94,6 +95,17 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/_emulator/reset", post(inspection::reset))
         .route("/_emulator/ca.pem", get(inspection::ca_pem))
         .route("/_emulator/messages", get(inspection::messages).delete(inspection::clear_messages))
+        .route("/_emulator/sinks", get(inspection::sinks).delete(inspection::clear_sinks))
+        .route("/_emulator/sinks/{kind}", get(inspection::sink).delete(inspection::clear_sink))
+        .route(
+            "/_emulator/sinks/{kind}/failures",
+            post(inspection::inject_failure).delete(inspection::clear_failures),
+        )
+        .route("/_emulator/lambda", get(inspection::lambdas))
+        .route(
+            "/_emulator/lambda/{name}",
+            axum::routing::put(inspection::put_lambda).delete(inspection::delete_lambda),
+        )
         .route("/mqtt", get(crate::broker::websocket::upgrade))
         .fallback(edge::aws_request)
         .layer(middleware::from_fn_with_state(app.clone(), request_id))

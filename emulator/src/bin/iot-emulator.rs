@@ -61,6 +61,9 @@ struct Cli {
     /// Seconds after deprecation before a thing type may be deleted [IOTEMU_THING_TYPE_DELETE_DELAY_SECONDS; default 300].
     #[arg(long, value_name = "SECONDS")]
     thing_type_delete_delay_seconds: Option<u64>,
+    /// TOML file of Lambda backends for the rules engine, one [NAME] table each [IOTEMU_LAMBDA_FUNCTIONS].
+    #[arg(long, value_name = "FILE")]
+    lambda_functions: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -97,6 +100,7 @@ fn main() -> Result<()> {
         region: cli.region,
         log: cli.log,
         thing_type_delete_delay_seconds: cli.thing_type_delete_delay_seconds,
+        lambda_functions: cli.lambda_functions,
     };
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok(), &flags)?;
     if let Some(Command::Healthcheck) = cli.command {

@@ -26,6 +26,9 @@ pub struct Config {
     pub region: String,
     pub log: String,
     pub thing_type_delete_delay_seconds: u64,
+    /// A TOML file of Lambda backends, one `[NAME]` table per function name or ARN;
+    /// empty for none.
+    pub lambda_functions: String,
 }
 
 impl Default for Config {
@@ -51,6 +54,7 @@ pub struct Overrides {
     pub region: Option<String>,
     pub log: Option<String>,
     pub thing_type_delete_delay_seconds: Option<u64>,
+    pub lambda_functions: Option<String>,
 }
 
 impl Config {
@@ -114,6 +118,7 @@ impl Config {
         text("IOTEMU_LOG", &mut self.log);
         text("IOTEMU_TCP_PRINCIPAL", &mut self.tcp_principal);
         text("IOTEMU_COMPAT", &mut self.compat);
+        text("IOTEMU_LAMBDA_FUNCTIONS", &mut self.lambda_functions);
         for (name, slot) in [
             ("IOTEMU_HTTPS_PORT", &mut self.https_port),
             ("IOTEMU_MQTT_PORT", &mut self.mqtt_port),
@@ -149,6 +154,7 @@ impl Config {
         set(&mut self.log, &flags.log);
         set(&mut self.tcp_principal, &flags.tcp_principal);
         set(&mut self.compat, &flags.compat);
+        set(&mut self.lambda_functions, &flags.lambda_functions);
         if let Some(p) = flags.https_port {
             self.https_port = p;
         }
@@ -183,6 +189,19 @@ impl Config {
             bail!("compat must be \"current\" or \"2018\", not {:?}", self.compat);
         }
         Ok(())
+    }
+
+    /// The Lambda backends of the `lambda_functions` file, by function name or ARN.
+    pub fn lambda_specs(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, crate::sinks::lambda::LambdaSpec>> {
+        if self.lambda_functions.is_empty() {
+            return Ok(Default::default());
+        }
+        let text = std::fs::read_to_string(&self.lambda_functions)
+            .with_context(|| format!("reading lambda_functions file {}", self.lambda_functions))?;
+        toml::from_str(&text)
+            .with_context(|| format!("in lambda_functions file {}", self.lambda_functions))
     }
 
     /// The data directory, when persistence is on.
@@ -223,6 +242,25 @@ mod tests {
         assert_eq!(c.region, "ap-south-1", "variable beats file");
         assert_eq!(c.log, "debug", "file beats default");
         assert_eq!(c.bind, "127.0.0.1", "untouched keys keep their default");
+    }
+
+    #[test]
+    fn lambda_functions_come_from_a_toml_file() {
+        assert!(Config::default().lambda_specs().unwrap().is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lambdas.toml");
+        std::fs::write(&file, "[enrich]\nwatFile = \"w.wat\"\nfuel = 5\n\n[\"arn:aws:lambda:us-east-1:1:function:f\"]\ncommand = [\"cat\"]\n").unwrap();
+        let env = |k: &str| (k == "IOTEMU_LAMBDA_FUNCTIONS").then(|| file.display().to_string());
+        let c = Config::load(None, env, &Overrides::default()).unwrap();
+        let specs = c.lambda_specs().unwrap();
+        assert_eq!(specs["enrich"].wat_file.as_deref(), Some("w.wat"));
+        assert_eq!(specs["enrich"].fuel, Some(5));
+        assert_eq!(
+            specs["arn:aws:lambda:us-east-1:1:function:f"].command,
+            Some(vec!["cat".to_string()])
+        );
+        std::fs::write(&file, "[bad]\nwatt = 1\n").unwrap();
+        assert!(c.lambda_specs().is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::registry::principals::ThingPrincipalRecords;
 use super::registry::thing_groups::ThingGroupRecords;
 use super::registry::thing_types::ThingTypeRecords;
 use super::registry::things::ThingRecords;
+use super::rules::topic_rules::TopicRuleRecords;
 use super::security::ca_certificates::CaCertificateRecords;
 use super::security::certificates::CertificateRecords;
 use super::security::policies::PolicyRecords;
@@ -41,6 +42,7 @@ pub trait Tx:
     + ThingPrincipalRecords
     + EventConfigRecords
     + ShadowRecords
+    + TopicRuleRecords
 {
 }
 
@@ -56,6 +58,7 @@ impl<T> Tx for T where
         + ThingPrincipalRecords
         + EventConfigRecords
         + ShadowRecords
+        + TopicRuleRecords
 {
 }
 

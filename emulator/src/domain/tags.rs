@@ -38,6 +38,7 @@ fn resource_exists(tx: &dyn Tx, scope: &Scope, arn: &str) -> Result<bool, StoreE
         "thinggroup" => tx.thing_group(scope, name)?.is_some(),
         "policy" => tx.policy(scope, name)?.is_some(),
         "cacert" => tx.ca_certificate(scope, name)?.is_some(),
+        "rule" => tx.topic_rule(scope, name)?.is_some(),
         _ => false,
     })
 }

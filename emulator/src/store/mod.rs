@@ -13,6 +13,7 @@ mod tags;
 mod thing_groups;
 mod thing_types;
 mod things;
+mod topic_rules;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_event_configurations.sql"),
     include_str!("migrations/0008_membership_ids.sql"),
     include_str!("migrations/0009_shadows.sql"),
+    include_str!("migrations/0010_topic_rules.sql"),
 ];
 
 /// Tables that `reset` keeps: the root CA must survive so devices keep trusting it.

@@ -2,7 +2,7 @@
 // change emulator/model/implemented.toml or the generator, then run
 // `cargo run -p iot-emulator-codegen`.
 //! Service `iot` (signing name `iot`), from botocore botocore==1.44.8:
-//! 272 operations, 69 with typed bindings.
+//! 272 operations, 76 with typed bindings.
 
 #![allow(clippy::all, unused_imports, unused_variables, unused_mut)]
 
@@ -23,30 +23,50 @@ static PATTERN_2: Pattern =
     Pattern::new("[\\w+=,.@-]+", LazyLock::new(|| Pattern::compile("[\\w+=,.@-]+")));
 static PATTERN_3: Pattern =
     Pattern::new("[\\s\\S]*", LazyLock::new(|| Pattern::compile("[\\s\\S]*")));
-static PATTERN_4: Pattern = Pattern::new("[0-9]+", LazyLock::new(|| Pattern::compile("[0-9]+")));
-static PATTERN_5: Pattern = Pattern::new(
+static PATTERN_4: Pattern =
+    Pattern::new("^[a-zA-Z0-9_]+$", LazyLock::new(|| Pattern::compile("^[a-zA-Z0-9_]+$")));
+static PATTERN_5: Pattern = Pattern::new("[0-9]+", LazyLock::new(|| Pattern::compile("[0-9]+")));
+static PATTERN_6: Pattern = Pattern::new(
     "[A-Za-z0-9+/]+={0,2}",
     LazyLock::new(|| Pattern::compile("[A-Za-z0-9+/]+={0,2}")),
 );
-static PATTERN_6: Pattern =
+static PATTERN_7: Pattern =
     Pattern::new("^[0-9A-Za-z_-]+$", LazyLock::new(|| Pattern::compile("^[0-9A-Za-z_-]+$")));
-static PATTERN_7: Pattern = Pattern::new(
+static PATTERN_8: Pattern = Pattern::new(
     "[a-zA-Z0-9_.,@/:#-]+",
     LazyLock::new(|| Pattern::compile("[a-zA-Z0-9_.,@/:#-]+")),
 );
-static PATTERN_8: Pattern = Pattern::new(
+static PATTERN_9: Pattern = Pattern::new(
     "[a-zA-Z0-9_.,@/:#=\\[\\]-]*",
     LazyLock::new(|| Pattern::compile("[a-zA-Z0-9_.,@/:#=\\[\\]-]*")),
 );
-static PATTERN_9: Pattern = Pattern::new(
+static PATTERN_10: Pattern = Pattern::new(
     "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
     LazyLock::new(|| Pattern::compile("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")),
 );
-static PATTERN_10: Pattern =
-    Pattern::new("[a-zA-Z0-9:.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:.]+")));
 static PATTERN_11: Pattern =
+    Pattern::new("https?://.*", LazyLock::new(|| Pattern::compile("https?://.*")));
+static PATTERN_12: Pattern = Pattern::new(
+    "([\\n\\t])|(\\r\\n)|(,)",
+    LazyLock::new(|| Pattern::compile("([\\n\\t])|(\\r\\n)|(,)")),
+);
+static PATTERN_13: Pattern =
+    Pattern::new("^[^_\\\"][^\\\"]+$", LazyLock::new(|| Pattern::compile("^[^_\\\"][^\\\"]+$")));
+static PATTERN_14: Pattern =
+    Pattern::new("^[^_].*$", LazyLock::new(|| Pattern::compile("^[^_].*$")));
+static PATTERN_15: Pattern =
+    Pattern::new("[a-zA-Z0-9:.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:.]+")));
+static PATTERN_16: Pattern =
     Pattern::new("[a-zA-Z0-9:$.]+", LazyLock::new(|| Pattern::compile("[a-zA-Z0-9:$.]+")));
-static PATTERN_12: Pattern =
+static PATTERN_17: Pattern = Pattern::new(
+    "https://ingestion-[a-zA-Z0-9]{1,12}\\.[a-zA-Z0-9]+\\.((sfdc-matrix\\.net)|(sfdcnow\\.com))/streams/\\w{1,20}/\\w{1,20}/event",
+    LazyLock::new(|| {
+        Pattern::compile(
+            "https://ingestion-[a-zA-Z0-9]{1,12}\\.[a-zA-Z0-9]+\\.((sfdc-matrix\\.net)|(sfdcnow\\.com))/streams/\\w{1,20}/\\w{1,20}/event",
+        )
+    }),
+);
+static PATTERN_18: Pattern =
     Pattern::new("[\\p{Graph}\\x20]*", LazyLock::new(|| Pattern::compile("[\\p{Graph}\\x20]*")));
 static CONSTRAINTS_0: &[Constraint] =
     &[Constraint::MaxLength(64), Constraint::MinLength(64), Constraint::Pattern(&PATTERN_0)];
@@ -60,20 +80,23 @@ static CONSTRAINTS_4: &[Constraint] =
     &[Constraint::MaxLength(4096), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_3)];
 static CONSTRAINTS_5: &[Constraint] =
     &[Constraint::MaxLength(404600), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_3)];
-static CONSTRAINTS_6: &[Constraint] = &[Constraint::Pattern(&PATTERN_4)];
-static CONSTRAINTS_7: &[Constraint] =
-    &[Constraint::MaxLength(1024), Constraint::Pattern(&PATTERN_5)];
-static CONSTRAINTS_8: &[Constraint] = &[Constraint::MaxValue(250.0), Constraint::MinValue(1.0)];
-static CONSTRAINTS_9: &[Constraint] =
-    &[Constraint::MaxLength(36), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_6)];
+static CONSTRAINTS_6: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_4)];
+static CONSTRAINTS_7: &[Constraint] = &[Constraint::Pattern(&PATTERN_5)];
+static CONSTRAINTS_8: &[Constraint] =
+    &[Constraint::MaxLength(1024), Constraint::Pattern(&PATTERN_6)];
+static CONSTRAINTS_9: &[Constraint] = &[Constraint::MaxValue(250.0), Constraint::MinValue(1.0)];
 static CONSTRAINTS_10: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_7)];
+    &[Constraint::MaxLength(36), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_7)];
 static CONSTRAINTS_11: &[Constraint] =
-    &[Constraint::MaxLength(800), Constraint::Pattern(&PATTERN_8)];
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_8)];
 static CONSTRAINTS_12: &[Constraint] =
+    &[Constraint::MaxLength(800), Constraint::Pattern(&PATTERN_9)];
+static CONSTRAINTS_13: &[Constraint] = &[Constraint::MaxValue(10000.0), Constraint::MinValue(1.0)];
+static CONSTRAINTS_14: &[Constraint] =
     &[Constraint::MaxLength(65536), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_3)];
-static CONSTRAINTS_13: &[Constraint] = &[Constraint::OneOf(&["DEFAULT", "SNI_ONLY"])];
-static CONSTRAINTS_14: &[Constraint] = &[Constraint::OneOf(&[
+static CONSTRAINTS_15: &[Constraint] = &[Constraint::OneOf(&["DEFAULT", "SNI_ONLY"])];
+static CONSTRAINTS_16: &[Constraint] = &[Constraint::OneOf(&[
     "ACTIVE",
     "INACTIVE",
     "REVOKED",
@@ -81,16 +104,16 @@ static CONSTRAINTS_14: &[Constraint] = &[Constraint::OneOf(&[
     "REGISTER_INACTIVE",
     "PENDING_ACTIVATION",
 ])];
-static CONSTRAINTS_15: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_3)];
-static CONSTRAINTS_16: &[Constraint] = &[Constraint::MaxLength(10), Constraint::MinLength(1)];
 static CONSTRAINTS_17: &[Constraint] =
-    &[Constraint::MaxLength(12), Constraint::MinLength(12), Constraint::Pattern(&PATTERN_4)];
-static CONSTRAINTS_18: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_9)];
-static CONSTRAINTS_19: &[Constraint] = &[Constraint::OneOf(&["ENABLE", "DISABLE"])];
-static CONSTRAINTS_20: &[Constraint] = &[Constraint::OneOf(&["ACTIVE", "INACTIVE"])];
-static CONSTRAINTS_21: &[Constraint] = &[Constraint::OneOf(&[
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_3)];
+static CONSTRAINTS_18: &[Constraint] = &[Constraint::MaxLength(10), Constraint::MinLength(1)];
+static CONSTRAINTS_19: &[Constraint] =
+    &[Constraint::MaxLength(12), Constraint::MinLength(12), Constraint::Pattern(&PATTERN_5)];
+static CONSTRAINTS_20: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_10)];
+static CONSTRAINTS_21: &[Constraint] = &[Constraint::OneOf(&["ENABLE", "DISABLE"])];
+static CONSTRAINTS_22: &[Constraint] = &[Constraint::OneOf(&["ACTIVE", "INACTIVE"])];
+static CONSTRAINTS_23: &[Constraint] = &[Constraint::OneOf(&[
     "THING",
     "THING_GROUP",
     "THING_TYPE",
@@ -103,24 +126,67 @@ static CONSTRAINTS_21: &[Constraint] = &[Constraint::OneOf(&[
     "CERTIFICATE",
     "CA_CERTIFICATE",
 ])];
-static CONSTRAINTS_22: &[Constraint] =
+static CONSTRAINTS_24: &[Constraint] = &[Constraint::MaxLength(1024), Constraint::MinLength(1)];
+static CONSTRAINTS_25: &[Constraint] =
     &[Constraint::OneOf(&["PUBLISH", "SUBSCRIBE", "RECEIVE", "CONNECT"])];
-static CONSTRAINTS_23: &[Constraint] =
+static CONSTRAINTS_26: &[Constraint] =
     &[Constraint::MaxLength(2048), Constraint::Pattern(&PATTERN_3)];
-static CONSTRAINTS_24: &[Constraint] =
-    &[Constraint::OneOf(&["ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY"])];
-static CONSTRAINTS_25: &[Constraint] = &[Constraint::MinValue(1.0)];
-static CONSTRAINTS_26: &[Constraint] = &[Constraint::MinLength(1)];
 static CONSTRAINTS_27: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_10)];
-static CONSTRAINTS_28: &[Constraint] =
-    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_11)];
-static CONSTRAINTS_29: &[Constraint] = &[Constraint::MaxLength(2048), Constraint::MinLength(20)];
+    &[Constraint::OneOf(&["ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY"])];
+static CONSTRAINTS_28: &[Constraint] = &[Constraint::MaxValue(200.0), Constraint::MinValue(5.0)];
+static CONSTRAINTS_29: &[Constraint] = &[Constraint::MaxValue(10.0), Constraint::MinValue(2.0)];
 static CONSTRAINTS_30: &[Constraint] =
+    &[Constraint::MaxValue(131072.0), Constraint::MinValue(100.0)];
+static CONSTRAINTS_31: &[Constraint] = &[Constraint::MinValue(1.0)];
+static CONSTRAINTS_32: &[Constraint] = &[Constraint::OneOf(&["STRING", "NUMBER"])];
+static CONSTRAINTS_33: &[Constraint] = &[Constraint::Pattern(&PATTERN_11)];
+static CONSTRAINTS_34: &[Constraint] = &[Constraint::Pattern(&PATTERN_12)];
+static CONSTRAINTS_35: &[Constraint] = &[Constraint::MaxLength(2000)];
+static CONSTRAINTS_36: &[Constraint] = &[Constraint::MaxLength(100), Constraint::MinLength(0)];
+static CONSTRAINTS_37: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(1)];
+static CONSTRAINTS_38: &[Constraint] =
+    &[Constraint::MaxLength(64), Constraint::MinLength(2), Constraint::Pattern(&PATTERN_13)];
+static CONSTRAINTS_39: &[Constraint] = &[Constraint::MaxLength(64), Constraint::MinLength(1)];
+static CONSTRAINTS_40: &[Constraint] =
+    &[Constraint::MaxLength(1024), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_14)];
+static CONSTRAINTS_41: &[Constraint] = &[Constraint::MaxLength(498), Constraint::MinLength(0)];
+static CONSTRAINTS_42: &[Constraint] =
+    &[Constraint::MaxLength(256), Constraint::MinLength(1), Constraint::Pattern(&PATTERN_14)];
+static CONSTRAINTS_43: &[Constraint] = &[Constraint::OneOf(&["s", "ms", "us", "ns"])];
+static CONSTRAINTS_44: &[Constraint] = &[Constraint::MaxValue(1000.0), Constraint::MinValue(5.0)];
+static CONSTRAINTS_45: &[Constraint] = &[Constraint::MaxValue(500.0), Constraint::MinValue(1.0)];
+static CONSTRAINTS_46: &[Constraint] = &[Constraint::MaxLength(128), Constraint::MinLength(1)];
+static CONSTRAINTS_47: &[Constraint] = &[Constraint::MaxLength(128)];
+static CONSTRAINTS_48: &[Constraint] = &[Constraint::MinLength(1)];
+static CONSTRAINTS_49: &[Constraint] = &[Constraint::MaxLength(100), Constraint::MinLength(1)];
+static CONSTRAINTS_50: &[Constraint] = &[Constraint::MaxLength(16384), Constraint::MinLength(0)];
+static CONSTRAINTS_51: &[Constraint] = &[Constraint::MaxLength(1024), Constraint::MinLength(0)];
+static CONSTRAINTS_52: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_15)];
+static CONSTRAINTS_53: &[Constraint] =
+    &[Constraint::MaxLength(128), Constraint::Pattern(&PATTERN_16)];
+static CONSTRAINTS_54: &[Constraint] = &[Constraint::MaxLength(2048), Constraint::MinLength(20)];
+static CONSTRAINTS_55: &[Constraint] =
     &[Constraint::MaxLength(10240), Constraint::MinLength(0), Constraint::Pattern(&PATTERN_3)];
-static CONSTRAINTS_31: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
-static CONSTRAINTS_32: &[Constraint] =
-    &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_12)];
+static CONSTRAINTS_56: &[Constraint] = &[Constraint::MaxValue(1.0), Constraint::MinValue(0.0)];
+static CONSTRAINTS_57: &[Constraint] = &[Constraint::OneOf(&[
+    "private",
+    "public-read",
+    "public-read-write",
+    "aws-exec-read",
+    "authenticated-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+    "log-delivery-write",
+])];
+static CONSTRAINTS_58: &[Constraint] = &[Constraint::MinLength(40)];
+static CONSTRAINTS_59: &[Constraint] =
+    &[Constraint::MaxLength(2000), Constraint::Pattern(&PATTERN_17)];
+static CONSTRAINTS_60: &[Constraint] = &[Constraint::OneOf(&["RAW", "JSON"])];
+static CONSTRAINTS_61: &[Constraint] = &[Constraint::MaxLength(256), Constraint::MinLength(0)];
+static CONSTRAINTS_62: &[Constraint] =
+    &[Constraint::MaxLength(2028), Constraint::Pattern(&PATTERN_18)];
+static CONSTRAINTS_63: &[Constraint] = &[Constraint::MaxLength(10), Constraint::MinLength(0)];
 
 /// Every operation of the service, in model order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1023,7 +1089,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/rules/{ruleName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "CreateTopicRuleDestination",
@@ -1268,7 +1334,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "DELETE",
         uri: "/rules/{ruleName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DeleteTopicRuleDestination",
@@ -1569,7 +1635,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/rules/{ruleName}/disable",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "DisassociateSbomFromPackageVersion",
@@ -1583,7 +1649,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "POST",
         uri: "/rules/{ruleName}/enable",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "GetBehaviorModelTrainingSummaries",
@@ -1723,7 +1789,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/rules/{ruleName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "GetTopicRuleDestination",
@@ -2172,7 +2238,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "GET",
         uri: "/rules",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "ListV2LoggingLevels",
@@ -2249,7 +2315,7 @@ pub static ROUTES: &[RouteSpec] = &[
         method: "PATCH",
         uri: "/rules/{ruleName}",
         success: 200,
-        implemented: false,
+        implemented: true,
     },
     RouteSpec {
         name: "SearchIndex",
@@ -3367,6 +3433,50 @@ impl IntoReply for CreateThingTypeOutput {
     }
 }
 
+/// The decoded request of `CreateTopicRule` (`POST /rules/{ruleName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateTopicRuleInput {
+    pub rule_name: String,
+    pub tags: Option<String>,
+    pub topic_rule_payload: TopicRulePayload,
+}
+
+impl FromRequest for CreateTopicRuleInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let rule_name: Option<String> = req.label::<String>("ruleName")?;
+        let tags: Option<String> = req.header::<String>("x-amz-tagging")?;
+        let topic_rule_payload: Option<TopicRulePayload> =
+            req.payload_json::<TopicRulePayload>()?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("ruleName", rule_name.is_some());
+        if let Some(x) = &rule_name {
+            v.string("ruleName", x, CONSTRAINTS_6);
+        }
+        v.required("topicRulePayload", topic_rule_payload.is_some());
+        if let Some(x) = &topic_rule_payload {
+            x.validate("topicRulePayload", v);
+        }
+        validation.finish()?;
+        Ok(Self {
+            rule_name: rule_name.unwrap_or_default(),
+            tags,
+            topic_rule_payload: topic_rule_payload.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `CreateTopicRule`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CreateTopicRuleOutput {}
+
+impl IntoReply for CreateTopicRuleOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `DeleteCACertificate` (`DELETE /cacertificate/{caCertificateId}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteCACertificateInput {
@@ -3481,7 +3591,7 @@ impl FromRequest for DeletePolicyVersionInput {
         }
         v.required("policyVersionId", policy_version_id.is_some());
         if let Some(x) = &policy_version_id {
-            v.string("policyVersionId", x, CONSTRAINTS_6);
+            v.string("policyVersionId", x, CONSTRAINTS_7);
         }
         validation.finish()?;
         Ok(Self {
@@ -3617,6 +3727,37 @@ impl FromRequest for DeleteThingTypeInput {
 pub struct DeleteThingTypeOutput {}
 
 impl IntoReply for DeleteThingTypeOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `DeleteTopicRule` (`DELETE /rules/{ruleName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeleteTopicRuleInput {
+    pub rule_name: String,
+}
+
+impl FromRequest for DeleteTopicRuleInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let rule_name: Option<String> = req.label::<String>("ruleName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("ruleName", rule_name.is_some());
+        if let Some(x) = &rule_name {
+            v.string("ruleName", x, CONSTRAINTS_6);
+        }
+        validation.finish()?;
+        Ok(Self { rule_name: rule_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `DeleteTopicRule`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DeleteTopicRuleOutput {}
+
+impl IntoReply for DeleteTopicRuleOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -4022,6 +4163,68 @@ impl IntoReply for DetachThingPrincipalOutput {
     }
 }
 
+/// The decoded request of `DisableTopicRule` (`POST /rules/{ruleName}/disable`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisableTopicRuleInput {
+    pub rule_name: String,
+}
+
+impl FromRequest for DisableTopicRuleInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let rule_name: Option<String> = req.label::<String>("ruleName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("ruleName", rule_name.is_some());
+        if let Some(x) = &rule_name {
+            v.string("ruleName", x, CONSTRAINTS_6);
+        }
+        validation.finish()?;
+        Ok(Self { rule_name: rule_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `DisableTopicRule`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DisableTopicRuleOutput {}
+
+impl IntoReply for DisableTopicRuleOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `EnableTopicRule` (`POST /rules/{ruleName}/enable`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnableTopicRuleInput {
+    pub rule_name: String,
+}
+
+impl FromRequest for EnableTopicRuleInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let rule_name: Option<String> = req.label::<String>("ruleName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("ruleName", rule_name.is_some());
+        if let Some(x) = &rule_name {
+            v.string("ruleName", x, CONSTRAINTS_6);
+        }
+        validation.finish()?;
+        Ok(Self { rule_name: rule_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `EnableTopicRule`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct EnableTopicRuleOutput {}
+
+impl IntoReply for EnableTopicRuleOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `GetEffectivePolicies` (`POST /effective-policies`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetEffectivePoliciesInput {
@@ -4132,7 +4335,7 @@ impl FromRequest for GetPolicyVersionInput {
         }
         v.required("policyVersionId", policy_version_id.is_some());
         if let Some(x) = &policy_version_id {
-            v.string("policyVersionId", x, CONSTRAINTS_6);
+            v.string("policyVersionId", x, CONSTRAINTS_7);
         }
         validation.finish()?;
         Ok(Self {
@@ -4197,6 +4400,42 @@ impl IntoReply for GetRegistrationCodeOutput {
     }
 }
 
+/// The decoded request of `GetTopicRule` (`GET /rules/{ruleName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetTopicRuleInput {
+    pub rule_name: String,
+}
+
+impl FromRequest for GetTopicRuleInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let rule_name: Option<String> = req.label::<String>("ruleName")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("ruleName", rule_name.is_some());
+        if let Some(x) = &rule_name {
+            v.string("ruleName", x, CONSTRAINTS_6);
+        }
+        validation.finish()?;
+        Ok(Self { rule_name: rule_name.unwrap_or_default() })
+    }
+}
+
+/// The response of `GetTopicRule`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GetTopicRuleOutput {
+    #[serde(rename = "rule", skip_serializing_if = "Option::is_none")]
+    pub rule: Option<TopicRule>,
+    #[serde(rename = "ruleArn", skip_serializing_if = "Option::is_none")]
+    pub rule_arn: Option<String>,
+}
+
+impl IntoReply for GetTopicRuleOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `ListAttachedPolicies` (`POST /attached-policies/{target}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAttachedPoliciesInput {
@@ -4215,10 +4454,10 @@ impl FromRequest for ListAttachedPoliciesInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &marker {
-            v.string("marker", x, CONSTRAINTS_7);
+            v.string("marker", x, CONSTRAINTS_8);
         }
         if let Some(x) = &page_size {
-            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+            v.number("pageSize", *x as f64, CONSTRAINTS_9);
         }
         v.required("target", target.is_some());
         validation.finish()?;
@@ -4260,13 +4499,13 @@ impl FromRequest for ListCACertificatesInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &marker {
-            v.string("marker", x, CONSTRAINTS_7);
+            v.string("marker", x, CONSTRAINTS_8);
         }
         if let Some(x) = &page_size {
-            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+            v.number("pageSize", *x as f64, CONSTRAINTS_9);
         }
         if let Some(x) = &template_name {
-            v.string("templateName", x, CONSTRAINTS_9);
+            v.string("templateName", x, CONSTRAINTS_10);
         }
         validation.finish()?;
         Ok(Self { ascending_order, marker, page_size, template_name })
@@ -4305,10 +4544,10 @@ impl FromRequest for ListCertificatesInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &marker {
-            v.string("marker", x, CONSTRAINTS_7);
+            v.string("marker", x, CONSTRAINTS_8);
         }
         if let Some(x) = &page_size {
-            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+            v.number("pageSize", *x as f64, CONSTRAINTS_9);
         }
         validation.finish()?;
         Ok(Self { ascending_order, marker, page_size })
@@ -4353,10 +4592,10 @@ impl FromRequest for ListCertificatesByCAInput {
             v.string("caCertificateId", x, CONSTRAINTS_0);
         }
         if let Some(x) = &marker {
-            v.string("marker", x, CONSTRAINTS_7);
+            v.string("marker", x, CONSTRAINTS_8);
         }
         if let Some(x) = &page_size {
-            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+            v.number("pageSize", *x as f64, CONSTRAINTS_9);
         }
         validation.finish()?;
         Ok(Self {
@@ -4400,10 +4639,10 @@ impl FromRequest for ListOutgoingCertificatesInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &marker {
-            v.string("marker", x, CONSTRAINTS_7);
+            v.string("marker", x, CONSTRAINTS_8);
         }
         if let Some(x) = &page_size {
-            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+            v.number("pageSize", *x as f64, CONSTRAINTS_9);
         }
         validation.finish()?;
         Ok(Self { ascending_order, marker, page_size })
@@ -4442,10 +4681,10 @@ impl FromRequest for ListPoliciesInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &marker {
-            v.string("marker", x, CONSTRAINTS_7);
+            v.string("marker", x, CONSTRAINTS_8);
         }
         if let Some(x) = &page_size {
-            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+            v.number("pageSize", *x as f64, CONSTRAINTS_9);
         }
         validation.finish()?;
         Ok(Self { ascending_order, marker, page_size })
@@ -4486,10 +4725,10 @@ impl FromRequest for ListPolicyPrincipalsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &marker {
-            v.string("marker", x, CONSTRAINTS_7);
+            v.string("marker", x, CONSTRAINTS_8);
         }
         if let Some(x) = &page_size {
-            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+            v.number("pageSize", *x as f64, CONSTRAINTS_9);
         }
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
@@ -4573,10 +4812,10 @@ impl FromRequest for ListPrincipalPoliciesInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &marker {
-            v.string("marker", x, CONSTRAINTS_7);
+            v.string("marker", x, CONSTRAINTS_8);
         }
         if let Some(x) = &page_size {
-            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+            v.number("pageSize", *x as f64, CONSTRAINTS_9);
         }
         v.required("principal", principal.is_some());
         validation.finish()?;
@@ -4616,7 +4855,7 @@ impl FromRequest for ListPrincipalThingsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_8);
+            v.number("maxResults", *x as f64, CONSTRAINTS_9);
         }
         v.required("principal", principal.is_some());
         validation.finish()?;
@@ -4691,10 +4930,10 @@ impl FromRequest for ListTargetsForPolicyInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &marker {
-            v.string("marker", x, CONSTRAINTS_7);
+            v.string("marker", x, CONSTRAINTS_8);
         }
         if let Some(x) = &page_size {
-            v.number("pageSize", *x as f64, CONSTRAINTS_8);
+            v.number("pageSize", *x as f64, CONSTRAINTS_9);
         }
         v.required("policyName", policy_name.is_some());
         if let Some(x) = &policy_name {
@@ -4741,7 +4980,7 @@ impl FromRequest for ListThingGroupsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_8);
+            v.number("maxResults", *x as f64, CONSTRAINTS_9);
         }
         if let Some(x) = &name_prefix_filter {
             v.string("namePrefixFilter", x, CONSTRAINTS_1);
@@ -4786,7 +5025,7 @@ impl FromRequest for ListThingGroupsForThingInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_8);
+            v.number("maxResults", *x as f64, CONSTRAINTS_9);
         }
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
@@ -4829,7 +5068,7 @@ impl FromRequest for ListThingPrincipalsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_8);
+            v.number("maxResults", *x as f64, CONSTRAINTS_9);
         }
         v.required("thingName", thing_name.is_some());
         if let Some(x) = &thing_name {
@@ -4872,7 +5111,7 @@ impl FromRequest for ListThingTypesInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_8);
+            v.number("maxResults", *x as f64, CONSTRAINTS_9);
         }
         if let Some(x) = &thing_type_name {
             v.string("thingTypeName", x, CONSTRAINTS_1);
@@ -4921,13 +5160,13 @@ impl FromRequest for ListThingsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &attribute_name {
-            v.string("attributeName", x, CONSTRAINTS_10);
+            v.string("attributeName", x, CONSTRAINTS_11);
         }
         if let Some(x) = &attribute_value {
-            v.string("attributeValue", x, CONSTRAINTS_11);
+            v.string("attributeValue", x, CONSTRAINTS_12);
         }
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_8);
+            v.number("maxResults", *x as f64, CONSTRAINTS_9);
         }
         if let Some(x) = &thing_type_name {
             v.string("thingTypeName", x, CONSTRAINTS_1);
@@ -4978,7 +5217,7 @@ impl FromRequest for ListThingsInThingGroupInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &max_results {
-            v.number("maxResults", *x as f64, CONSTRAINTS_8);
+            v.number("maxResults", *x as f64, CONSTRAINTS_9);
         }
         v.required("thingGroupName", thing_group_name.is_some());
         if let Some(x) = &thing_group_name {
@@ -5004,6 +5243,47 @@ pub struct ListThingsInThingGroupOutput {
 }
 
 impl IntoReply for ListThingsInThingGroupOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
+/// The decoded request of `ListTopicRules` (`GET /rules`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListTopicRulesInput {
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub rule_disabled: Option<bool>,
+    pub topic: Option<String>,
+}
+
+impl FromRequest for ListTopicRulesInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let max_results: Option<i32> = req.query::<i32>("maxResults")?;
+        let next_token: Option<String> = req.query::<String>("nextToken")?;
+        let rule_disabled: Option<bool> = req.query::<bool>("ruleDisabled")?;
+        let topic: Option<String> = req.query::<String>("topic")?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        if let Some(x) = &max_results {
+            v.number("maxResults", *x as f64, CONSTRAINTS_13);
+        }
+        validation.finish()?;
+        Ok(Self { max_results, next_token, rule_disabled, topic })
+    }
+}
+
+/// The response of `ListTopicRules`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ListTopicRulesOutput {
+    #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(rename = "rules", skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<TopicRuleListItem>>,
+}
+
+impl IntoReply for ListTopicRulesOutput {
     fn into_reply(self) -> RawResponse {
         let mut r = RawResponse::json(&self);
         r
@@ -5049,10 +5329,10 @@ impl FromRequest for RegisterCACertificateInput {
         let v = &mut validation;
         v.required("caCertificate", ca_certificate.is_some());
         if let Some(x) = &ca_certificate {
-            v.string("caCertificate", x, CONSTRAINTS_12);
+            v.string("caCertificate", x, CONSTRAINTS_14);
         }
         if let Some(x) = &certificate_mode {
-            v.string("certificateMode", x, CONSTRAINTS_13);
+            v.string("certificateMode", x, CONSTRAINTS_15);
         }
         if let Some(x) = &registration_config {
             x.validate("registrationConfig", v);
@@ -5064,7 +5344,7 @@ impl FromRequest for RegisterCACertificateInput {
             }
         }
         if let Some(x) = &verification_certificate {
-            v.string("verificationCertificate", x, CONSTRAINTS_12);
+            v.string("verificationCertificate", x, CONSTRAINTS_14);
         }
         validation.finish()?;
         Ok(Self {
@@ -5123,14 +5403,14 @@ impl FromRequest for RegisterCertificateInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &ca_certificate_pem {
-            v.string("caCertificatePem", x, CONSTRAINTS_12);
+            v.string("caCertificatePem", x, CONSTRAINTS_14);
         }
         v.required("certificatePem", certificate_pem.is_some());
         if let Some(x) = &certificate_pem {
-            v.string("certificatePem", x, CONSTRAINTS_12);
+            v.string("certificatePem", x, CONSTRAINTS_14);
         }
         if let Some(x) = &status {
-            v.string("status", x, CONSTRAINTS_14);
+            v.string("status", x, CONSTRAINTS_16);
         }
         validation.finish()?;
         Ok(Self {
@@ -5181,10 +5461,10 @@ impl FromRequest for RegisterCertificateWithoutCAInput {
         let v = &mut validation;
         v.required("certificatePem", certificate_pem.is_some());
         if let Some(x) = &certificate_pem {
-            v.string("certificatePem", x, CONSTRAINTS_12);
+            v.string("certificatePem", x, CONSTRAINTS_14);
         }
         if let Some(x) = &status {
-            v.string("status", x, CONSTRAINTS_14);
+            v.string("status", x, CONSTRAINTS_16);
         }
         validation.finish()?;
         Ok(Self { certificate_pem: certificate_pem.unwrap_or_default(), status })
@@ -5231,7 +5511,7 @@ impl FromRequest for RejectCertificateTransferInput {
             v.string("certificateId", x, CONSTRAINTS_0);
         }
         if let Some(x) = &reject_reason {
-            v.string("rejectReason", x, CONSTRAINTS_15);
+            v.string("rejectReason", x, CONSTRAINTS_17);
         }
         validation.finish()?;
         Ok(Self { certificate_id: certificate_id.unwrap_or_default(), reject_reason })
@@ -5300,6 +5580,47 @@ impl IntoReply for RemoveThingFromThingGroupOutput {
     }
 }
 
+/// The decoded request of `ReplaceTopicRule` (`PATCH /rules/{ruleName}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaceTopicRuleInput {
+    pub rule_name: String,
+    pub topic_rule_payload: TopicRulePayload,
+}
+
+impl FromRequest for ReplaceTopicRuleInput {
+    fn from_request(req: &RawRequest) -> Result<Self, ApiError> {
+        let rule_name: Option<String> = req.label::<String>("ruleName")?;
+        let topic_rule_payload: Option<TopicRulePayload> =
+            req.payload_json::<TopicRulePayload>()?;
+        let mut validation = Validation::default();
+        let v = &mut validation;
+        v.required("ruleName", rule_name.is_some());
+        if let Some(x) = &rule_name {
+            v.string("ruleName", x, CONSTRAINTS_6);
+        }
+        v.required("topicRulePayload", topic_rule_payload.is_some());
+        if let Some(x) = &topic_rule_payload {
+            x.validate("topicRulePayload", v);
+        }
+        validation.finish()?;
+        Ok(Self {
+            rule_name: rule_name.unwrap_or_default(),
+            topic_rule_payload: topic_rule_payload.unwrap_or_default(),
+        })
+    }
+}
+
+/// The response of `ReplaceTopicRule`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ReplaceTopicRuleOutput {}
+
+impl IntoReply for ReplaceTopicRuleOutput {
+    fn into_reply(self) -> RawResponse {
+        let mut r = RawResponse::json(&self);
+        r
+    }
+}
+
 /// The decoded request of `SetDefaultPolicyVersion` (`PATCH /policies/{policyName}/version/{policyVersionId}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetDefaultPolicyVersionInput {
@@ -5319,7 +5640,7 @@ impl FromRequest for SetDefaultPolicyVersionInput {
         }
         v.required("policyVersionId", policy_version_id.is_some());
         if let Some(x) = &policy_version_id {
-            v.string("policyVersionId", x, CONSTRAINTS_6);
+            v.string("policyVersionId", x, CONSTRAINTS_7);
         }
         validation.finish()?;
         Ok(Self {
@@ -5422,7 +5743,7 @@ impl FromRequest for TestAuthorizationInput {
         let v = &mut validation;
         v.required("authInfos", auth_infos.is_some());
         if let Some(x) = &auth_infos {
-            v.count("authInfos", x.len(), CONSTRAINTS_16);
+            v.count("authInfos", x.len(), CONSTRAINTS_18);
             let lp: &str = "authInfos";
             for (i, item) in x.iter().enumerate() {
                 item.validate(&format!("{}.{}.member", lp, i + 1), v);
@@ -5493,10 +5814,10 @@ impl FromRequest for TransferCertificateInput {
         }
         v.required("targetAwsAccount", target_aws_account.is_some());
         if let Some(x) = &target_aws_account {
-            v.string("targetAwsAccount", x, CONSTRAINTS_17);
+            v.string("targetAwsAccount", x, CONSTRAINTS_19);
         }
         if let Some(x) = &transfer_message {
-            v.string("transferMessage", x, CONSTRAINTS_15);
+            v.string("transferMessage", x, CONSTRAINTS_17);
         }
         validation.finish()?;
         Ok(Self {
@@ -5547,7 +5868,7 @@ impl FromRequest for UntagResourceInput {
         if let Some(x) = &tag_keys {
             let lp: &str = "tagKeys";
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_18);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_20);
             }
         }
         validation.finish()?;
@@ -5602,10 +5923,10 @@ impl FromRequest for UpdateCACertificateInput {
             v.string("certificateId", x, CONSTRAINTS_0);
         }
         if let Some(x) = &new_auto_registration_status {
-            v.string("newAutoRegistrationStatus", x, CONSTRAINTS_19);
+            v.string("newAutoRegistrationStatus", x, CONSTRAINTS_21);
         }
         if let Some(x) = &new_status {
-            v.string("newStatus", x, CONSTRAINTS_20);
+            v.string("newStatus", x, CONSTRAINTS_22);
         }
         if let Some(x) = &registration_config {
             x.validate("registrationConfig", v);
@@ -5651,7 +5972,7 @@ impl FromRequest for UpdateCertificateInput {
         }
         v.required("newStatus", new_status.is_some());
         if let Some(x) = &new_status {
-            v.string("newStatus", x, CONSTRAINTS_14);
+            v.string("newStatus", x, CONSTRAINTS_16);
         }
         validation.finish()?;
         Ok(Self {
@@ -5691,7 +6012,7 @@ impl FromRequest for UpdateEventConfigurationsInput {
         let mut validation = Validation::default();
         let v = &mut validation;
         if let Some(x) = &event_configurations {
-            v.map_keys_of("eventConfigurations", x, CONSTRAINTS_21);
+            v.map_keys_of("eventConfigurations", x, CONSTRAINTS_23);
             let mp: &str = "eventConfigurations";
             for (k, item) in x.iter() {
                 item.validate(&format!("{}.{}", mp, k), v);
@@ -5896,6 +6217,137 @@ impl IntoReply for UpdateThingGroupsForThingOutput {
     }
 }
 
+/// Shape `Action`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Action {
+    #[serde(default, rename = "cloudwatchAlarm", skip_serializing_if = "Option::is_none")]
+    pub cloudwatch_alarm: Option<CloudwatchAlarmAction>,
+    #[serde(default, rename = "cloudwatchLogs", skip_serializing_if = "Option::is_none")]
+    pub cloudwatch_logs: Option<CloudwatchLogsAction>,
+    #[serde(default, rename = "cloudwatchMetric", skip_serializing_if = "Option::is_none")]
+    pub cloudwatch_metric: Option<CloudwatchMetricAction>,
+    #[serde(default, rename = "dynamoDB", skip_serializing_if = "Option::is_none")]
+    pub dynamo_db: Option<DynamoDBAction>,
+    #[serde(default, rename = "dynamoDBv2", skip_serializing_if = "Option::is_none")]
+    pub dynamo_d_bv2: Option<DynamoDBv2Action>,
+    #[serde(default, rename = "elasticsearch", skip_serializing_if = "Option::is_none")]
+    pub elasticsearch: Option<ElasticsearchAction>,
+    #[serde(default, rename = "firehose", skip_serializing_if = "Option::is_none")]
+    pub firehose: Option<FirehoseAction>,
+    #[serde(default, rename = "http", skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpAction>,
+    #[serde(default, rename = "influxDB", skip_serializing_if = "Option::is_none")]
+    pub influx_db: Option<InfluxDBAction>,
+    #[serde(default, rename = "iotAnalytics", skip_serializing_if = "Option::is_none")]
+    pub iot_analytics: Option<IotAnalyticsAction>,
+    #[serde(default, rename = "iotEvents", skip_serializing_if = "Option::is_none")]
+    pub iot_events: Option<IotEventsAction>,
+    #[serde(default, rename = "iotSiteWise", skip_serializing_if = "Option::is_none")]
+    pub iot_site_wise: Option<IotSiteWiseAction>,
+    #[serde(default, rename = "kafka", skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<KafkaAction>,
+    #[serde(default, rename = "kinesis", skip_serializing_if = "Option::is_none")]
+    pub kinesis: Option<KinesisAction>,
+    #[serde(default, rename = "lambda", skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<LambdaAction>,
+    #[serde(default, rename = "location", skip_serializing_if = "Option::is_none")]
+    pub location: Option<LocationAction>,
+    #[serde(default, rename = "openSearch", skip_serializing_if = "Option::is_none")]
+    pub open_search: Option<OpenSearchAction>,
+    #[serde(default, rename = "republish", skip_serializing_if = "Option::is_none")]
+    pub republish: Option<RepublishAction>,
+    #[serde(default, rename = "s3", skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Action>,
+    #[serde(default, rename = "salesforce", skip_serializing_if = "Option::is_none")]
+    pub salesforce: Option<SalesforceAction>,
+    #[serde(default, rename = "sns", skip_serializing_if = "Option::is_none")]
+    pub sns: Option<SnsAction>,
+    #[serde(default, rename = "sqs", skip_serializing_if = "Option::is_none")]
+    pub sqs: Option<SqsAction>,
+    #[serde(default, rename = "stepFunctions", skip_serializing_if = "Option::is_none")]
+    pub step_functions: Option<StepFunctionsAction>,
+    #[serde(default, rename = "timestream", skip_serializing_if = "Option::is_none")]
+    pub timestream: Option<TimestreamAction>,
+}
+
+impl Action {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.cloudwatch_alarm {
+            x.validate(&Validation::join(path, "cloudwatchAlarm"), v);
+        }
+        if let Some(x) = &self.cloudwatch_logs {
+            x.validate(&Validation::join(path, "cloudwatchLogs"), v);
+        }
+        if let Some(x) = &self.cloudwatch_metric {
+            x.validate(&Validation::join(path, "cloudwatchMetric"), v);
+        }
+        if let Some(x) = &self.dynamo_db {
+            x.validate(&Validation::join(path, "dynamoDB"), v);
+        }
+        if let Some(x) = &self.dynamo_d_bv2 {
+            x.validate(&Validation::join(path, "dynamoDBv2"), v);
+        }
+        if let Some(x) = &self.elasticsearch {
+            x.validate(&Validation::join(path, "elasticsearch"), v);
+        }
+        if let Some(x) = &self.firehose {
+            x.validate(&Validation::join(path, "firehose"), v);
+        }
+        if let Some(x) = &self.http {
+            x.validate(&Validation::join(path, "http"), v);
+        }
+        if let Some(x) = &self.influx_db {
+            x.validate(&Validation::join(path, "influxDB"), v);
+        }
+        if let Some(x) = &self.iot_analytics {
+            x.validate(&Validation::join(path, "iotAnalytics"), v);
+        }
+        if let Some(x) = &self.iot_events {
+            x.validate(&Validation::join(path, "iotEvents"), v);
+        }
+        if let Some(x) = &self.iot_site_wise {
+            x.validate(&Validation::join(path, "iotSiteWise"), v);
+        }
+        if let Some(x) = &self.kafka {
+            x.validate(&Validation::join(path, "kafka"), v);
+        }
+        if let Some(x) = &self.kinesis {
+            x.validate(&Validation::join(path, "kinesis"), v);
+        }
+        if let Some(x) = &self.lambda {
+            x.validate(&Validation::join(path, "lambda"), v);
+        }
+        if let Some(x) = &self.location {
+            x.validate(&Validation::join(path, "location"), v);
+        }
+        if let Some(x) = &self.open_search {
+            x.validate(&Validation::join(path, "openSearch"), v);
+        }
+        if let Some(x) = &self.republish {
+            x.validate(&Validation::join(path, "republish"), v);
+        }
+        if let Some(x) = &self.s3 {
+            x.validate(&Validation::join(path, "s3"), v);
+        }
+        if let Some(x) = &self.salesforce {
+            x.validate(&Validation::join(path, "salesforce"), v);
+        }
+        if let Some(x) = &self.sns {
+            x.validate(&Validation::join(path, "sns"), v);
+        }
+        if let Some(x) = &self.sqs {
+            x.validate(&Validation::join(path, "sqs"), v);
+        }
+        if let Some(x) = &self.step_functions {
+            x.validate(&Validation::join(path, "stepFunctions"), v);
+        }
+        if let Some(x) = &self.timestream {
+            x.validate(&Validation::join(path, "timestream"), v);
+        }
+    }
+}
+
 /// Shape `Allowed`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Allowed {
@@ -5915,6 +6367,67 @@ impl Allowed {
     }
 }
 
+/// Shape `AssetPropertyTimestamp`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssetPropertyTimestamp {
+    #[serde(default, rename = "offsetInNanos", skip_serializing_if = "Option::is_none")]
+    pub offset_in_nanos: Option<String>,
+    #[serde(rename = "timeInSeconds")]
+    pub time_in_seconds: String,
+}
+
+impl AssetPropertyTimestamp {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `AssetPropertyValue`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssetPropertyValue {
+    #[serde(default, rename = "quality", skip_serializing_if = "Option::is_none")]
+    pub quality: Option<String>,
+    #[serde(rename = "timestamp")]
+    pub timestamp: AssetPropertyTimestamp,
+    #[serde(rename = "value")]
+    pub value: AssetPropertyVariant,
+}
+
+impl AssetPropertyValue {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.timestamp;
+            x.validate(&Validation::join(path, "timestamp"), v);
+        }
+        {
+            let x = &self.value;
+            x.validate(&Validation::join(path, "value"), v);
+        }
+    }
+}
+
+/// Shape `AssetPropertyVariant`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssetPropertyVariant {
+    #[serde(default, rename = "booleanValue", skip_serializing_if = "Option::is_none")]
+    pub boolean_value: Option<String>,
+    #[serde(default, rename = "doubleValue", skip_serializing_if = "Option::is_none")]
+    pub double_value: Option<String>,
+    #[serde(default, rename = "integerValue", skip_serializing_if = "Option::is_none")]
+    pub integer_value: Option<String>,
+    #[serde(default, rename = "stringValue", skip_serializing_if = "Option::is_none")]
+    pub string_value: Option<String>,
+}
+
+impl AssetPropertyVariant {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.string_value {
+            v.string(&Validation::join(path, "stringValue"), x, CONSTRAINTS_24);
+        }
+    }
+}
+
 /// Shape `AttributePayload`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttributePayload {
@@ -5928,8 +6441,8 @@ impl AttributePayload {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.attributes {
-            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_10);
-            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_11);
+            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_11);
+            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_12);
         }
     }
 }
@@ -5947,13 +6460,13 @@ impl AuthInfo {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.action_type {
-            v.string(&Validation::join(path, "actionType"), x, CONSTRAINTS_22);
+            v.string(&Validation::join(path, "actionType"), x, CONSTRAINTS_25);
         }
         {
             let x = &self.resources;
             let lp: &str = &Validation::join(path, "resources");
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_23);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_26);
             }
         }
     }
@@ -5981,13 +6494,41 @@ impl AuthResult {
             x.validate(&Validation::join(path, "allowed"), v);
         }
         if let Some(x) = &self.auth_decision {
-            v.string(&Validation::join(path, "authDecision"), x, CONSTRAINTS_24);
+            v.string(&Validation::join(path, "authDecision"), x, CONSTRAINTS_27);
         }
         if let Some(x) = &self.auth_info {
             x.validate(&Validation::join(path, "authInfo"), v);
         }
         if let Some(x) = &self.denied {
             x.validate(&Validation::join(path, "denied"), v);
+        }
+    }
+}
+
+/// Shape `BatchConfig`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BatchConfig {
+    #[serde(default, rename = "batchAcrossTopics", skip_serializing_if = "Option::is_none")]
+    pub batch_across_topics: Option<bool>,
+    #[serde(default, rename = "maxBatchOpenMs", skip_serializing_if = "Option::is_none")]
+    pub max_batch_open_ms: Option<i32>,
+    #[serde(default, rename = "maxBatchSize", skip_serializing_if = "Option::is_none")]
+    pub max_batch_size: Option<i32>,
+    #[serde(default, rename = "maxBatchSizeBytes", skip_serializing_if = "Option::is_none")]
+    pub max_batch_size_bytes: Option<i32>,
+}
+
+impl BatchConfig {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.max_batch_open_ms {
+            v.number(&Validation::join(path, "maxBatchOpenMs"), *x as f64, CONSTRAINTS_28);
+        }
+        if let Some(x) = &self.max_batch_size {
+            v.number(&Validation::join(path, "maxBatchSize"), *x as f64, CONSTRAINTS_29);
+        }
+        if let Some(x) = &self.max_batch_size_bytes {
+            v.number(&Validation::join(path, "maxBatchSizeBytes"), *x as f64, CONSTRAINTS_30);
         }
     }
 }
@@ -6012,7 +6553,7 @@ impl CACertificate {
             v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_20);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_22);
         }
     }
 }
@@ -6050,25 +6591,25 @@ impl CACertificateDescription {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.auto_registration_status {
-            v.string(&Validation::join(path, "autoRegistrationStatus"), x, CONSTRAINTS_19);
+            v.string(&Validation::join(path, "autoRegistrationStatus"), x, CONSTRAINTS_21);
         }
         if let Some(x) = &self.certificate_id {
             v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.certificate_mode {
-            v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
+            v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_15);
         }
         if let Some(x) = &self.certificate_pem {
-            v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
+            v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_14);
         }
         if let Some(x) = &self.customer_version {
-            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_25);
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_31);
         }
         if let Some(x) = &self.owned_by {
-            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_17);
+            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_19);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_20);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_22);
         }
         if let Some(x) = &self.validity {
             x.validate(&Validation::join(path, "validity"), v);
@@ -6098,10 +6639,10 @@ impl Certificate {
             v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.certificate_mode {
-            v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
+            v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_15);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_14);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_16);
         }
     }
 }
@@ -6149,22 +6690,22 @@ impl CertificateDescription {
             v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.certificate_mode {
-            v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_13);
+            v.string(&Validation::join(path, "certificateMode"), x, CONSTRAINTS_15);
         }
         if let Some(x) = &self.certificate_pem {
-            v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_12);
+            v.string(&Validation::join(path, "certificatePem"), x, CONSTRAINTS_14);
         }
         if let Some(x) = &self.customer_version {
-            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_25);
+            v.number(&Validation::join(path, "customerVersion"), *x as f64, CONSTRAINTS_31);
         }
         if let Some(x) = &self.owned_by {
-            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_17);
+            v.string(&Validation::join(path, "ownedBy"), x, CONSTRAINTS_19);
         }
         if let Some(x) = &self.previous_owned_by {
-            v.string(&Validation::join(path, "previousOwnedBy"), x, CONSTRAINTS_17);
+            v.string(&Validation::join(path, "previousOwnedBy"), x, CONSTRAINTS_19);
         }
         if let Some(x) = &self.status {
-            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_14);
+            v.string(&Validation::join(path, "status"), x, CONSTRAINTS_16);
         }
         if let Some(x) = &self.transfer_data {
             x.validate(&Validation::join(path, "transferData"), v);
@@ -6185,6 +6726,62 @@ pub struct CertificateValidity {
 }
 
 impl CertificateValidity {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `CloudwatchAlarmAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CloudwatchAlarmAction {
+    #[serde(rename = "alarmName")]
+    pub alarm_name: String,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "stateReason")]
+    pub state_reason: String,
+    #[serde(rename = "stateValue")]
+    pub state_value: String,
+}
+
+impl CloudwatchAlarmAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `CloudwatchLogsAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CloudwatchLogsAction {
+    #[serde(default, rename = "batchMode", skip_serializing_if = "Option::is_none")]
+    pub batch_mode: Option<bool>,
+    #[serde(rename = "logGroupName")]
+    pub log_group_name: String,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+}
+
+impl CloudwatchLogsAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `CloudwatchMetricAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CloudwatchMetricAction {
+    #[serde(rename = "metricName")]
+    pub metric_name: String,
+    #[serde(rename = "metricNamespace")]
+    pub metric_namespace: String,
+    #[serde(default, rename = "metricTimestamp", skip_serializing_if = "Option::is_none")]
+    pub metric_timestamp: Option<String>,
+    #[serde(rename = "metricUnit")]
+    pub metric_unit: String,
+    #[serde(rename = "metricValue")]
+    pub metric_value: String,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+}
+
+impl CloudwatchMetricAction {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {}
 }
@@ -6222,6 +6819,62 @@ impl Denied {
     }
 }
 
+/// Shape `DynamoDBAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DynamoDBAction {
+    #[serde(rename = "hashKeyField")]
+    pub hash_key_field: String,
+    #[serde(default, rename = "hashKeyType", skip_serializing_if = "Option::is_none")]
+    pub hash_key_type: Option<String>,
+    #[serde(rename = "hashKeyValue")]
+    pub hash_key_value: String,
+    #[serde(default, rename = "operation", skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    #[serde(default, rename = "payloadField", skip_serializing_if = "Option::is_none")]
+    pub payload_field: Option<String>,
+    #[serde(default, rename = "rangeKeyField", skip_serializing_if = "Option::is_none")]
+    pub range_key_field: Option<String>,
+    #[serde(default, rename = "rangeKeyType", skip_serializing_if = "Option::is_none")]
+    pub range_key_type: Option<String>,
+    #[serde(default, rename = "rangeKeyValue", skip_serializing_if = "Option::is_none")]
+    pub range_key_value: Option<String>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "tableName")]
+    pub table_name: String,
+}
+
+impl DynamoDBAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.hash_key_type {
+            v.string(&Validation::join(path, "hashKeyType"), x, CONSTRAINTS_32);
+        }
+        if let Some(x) = &self.range_key_type {
+            v.string(&Validation::join(path, "rangeKeyType"), x, CONSTRAINTS_32);
+        }
+    }
+}
+
+/// Shape `DynamoDBv2Action`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DynamoDBv2Action {
+    #[serde(rename = "putItem")]
+    pub put_item: PutItemInput,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+}
+
+impl DynamoDBv2Action {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.put_item;
+            x.validate(&Validation::join(path, "putItem"), v);
+        }
+    }
+}
+
 /// Shape `EffectivePolicy`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EffectivePolicy {
@@ -6245,6 +6898,31 @@ impl EffectivePolicy {
     }
 }
 
+/// Shape `ElasticsearchAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ElasticsearchAction {
+    #[serde(rename = "endpoint")]
+    pub endpoint: String,
+    #[serde(rename = "id")]
+    pub id: String,
+    #[serde(rename = "index")]
+    pub index: String,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "type")]
+    pub r#type: String,
+}
+
+impl ElasticsearchAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.endpoint;
+            v.string(&Validation::join(path, "endpoint"), x, CONSTRAINTS_33);
+        }
+    }
+}
+
 /// Shape `ExplicitDeny`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExplicitDeny {
@@ -6264,6 +6942,28 @@ impl ExplicitDeny {
     }
 }
 
+/// Shape `FirehoseAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FirehoseAction {
+    #[serde(default, rename = "batchMode", skip_serializing_if = "Option::is_none")]
+    pub batch_mode: Option<bool>,
+    #[serde(rename = "deliveryStreamName")]
+    pub delivery_stream_name: String,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(default, rename = "separator", skip_serializing_if = "Option::is_none")]
+    pub separator: Option<String>,
+}
+
+impl FirehoseAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.separator {
+            v.string(&Validation::join(path, "separator"), x, CONSTRAINTS_34);
+        }
+    }
+}
+
 /// Shape `GroupNameAndArn`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupNameAndArn {
@@ -6278,6 +6978,84 @@ impl GroupNameAndArn {
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.group_name {
             v.string(&Validation::join(path, "groupName"), x, CONSTRAINTS_1);
+        }
+    }
+}
+
+/// Shape `HttpAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HttpAction {
+    #[serde(default, rename = "auth", skip_serializing_if = "Option::is_none")]
+    pub auth: Option<HttpAuthorization>,
+    #[serde(default, rename = "batchConfig", skip_serializing_if = "Option::is_none")]
+    pub batch_config: Option<BatchConfig>,
+    #[serde(default, rename = "confirmationUrl", skip_serializing_if = "Option::is_none")]
+    pub confirmation_url: Option<String>,
+    #[serde(default, rename = "enableBatching", skip_serializing_if = "Option::is_none")]
+    pub enable_batching: Option<bool>,
+    #[serde(default, rename = "headers", skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<HttpActionHeader>>,
+    #[serde(rename = "url")]
+    pub url: String,
+}
+
+impl HttpAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.auth {
+            x.validate(&Validation::join(path, "auth"), v);
+        }
+        if let Some(x) = &self.batch_config {
+            x.validate(&Validation::join(path, "batchConfig"), v);
+        }
+        if let Some(x) = &self.confirmation_url {
+            v.string(&Validation::join(path, "confirmationUrl"), x, CONSTRAINTS_35);
+        }
+        if let Some(x) = &self.headers {
+            v.count(&Validation::join(path, "headers"), x.len(), CONSTRAINTS_36);
+            let lp: &str = &Validation::join(path, "headers");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        {
+            let x = &self.url;
+            v.string(&Validation::join(path, "url"), x, CONSTRAINTS_35);
+        }
+    }
+}
+
+/// Shape `HttpActionHeader`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HttpActionHeader {
+    #[serde(rename = "key")]
+    pub key: String,
+    #[serde(rename = "value")]
+    pub value: String,
+}
+
+impl HttpActionHeader {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.key;
+            v.string(&Validation::join(path, "key"), x, CONSTRAINTS_37);
+        }
+    }
+}
+
+/// Shape `HttpAuthorization`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HttpAuthorization {
+    #[serde(default, rename = "sigv4", skip_serializing_if = "Option::is_none")]
+    pub sigv4: Option<SigV4Authorization>,
+}
+
+impl HttpAuthorization {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.sigv4 {
+            x.validate(&Validation::join(path, "sigv4"), v);
         }
     }
 }
@@ -6301,6 +7079,207 @@ impl ImplicitDeny {
     }
 }
 
+/// Shape `InfluxDBAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InfluxDBAction {
+    #[serde(default, rename = "batchConfig", skip_serializing_if = "Option::is_none")]
+    pub batch_config: Option<InfluxDBBatchConfig>,
+    #[serde(rename = "databaseName")]
+    pub database_name: String,
+    #[serde(rename = "destinationArn")]
+    pub destination_arn: String,
+    #[serde(default, rename = "organization", skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "tableName")]
+    pub table_name: String,
+    #[serde(default, rename = "tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    #[serde(default, rename = "timestampUnit", skip_serializing_if = "Option::is_none")]
+    pub timestamp_unit: Option<String>,
+}
+
+impl InfluxDBAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.batch_config {
+            x.validate(&Validation::join(path, "batchConfig"), v);
+        }
+        {
+            let x = &self.database_name;
+            v.string(&Validation::join(path, "databaseName"), x, CONSTRAINTS_38);
+        }
+        if let Some(x) = &self.organization {
+            v.string(&Validation::join(path, "organization"), x, CONSTRAINTS_39);
+        }
+        {
+            let x = &self.table_name;
+            v.string(&Validation::join(path, "tableName"), x, CONSTRAINTS_40);
+        }
+        if let Some(x) = &self.tags {
+            v.count(&Validation::join(path, "tags"), x.len(), CONSTRAINTS_41);
+            v.map_keys(&Validation::join(path, "tags"), x, CONSTRAINTS_42);
+            v.map_values(&Validation::join(path, "tags"), x, CONSTRAINTS_24);
+        }
+        if let Some(x) = &self.timestamp_unit {
+            v.string(&Validation::join(path, "timestampUnit"), x, CONSTRAINTS_43);
+        }
+    }
+}
+
+/// Shape `InfluxDBBatchConfig`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InfluxDBBatchConfig {
+    #[serde(default, rename = "batchAcrossTopics", skip_serializing_if = "Option::is_none")]
+    pub batch_across_topics: Option<bool>,
+    #[serde(default, rename = "maxBatchOpenMs", skip_serializing_if = "Option::is_none")]
+    pub max_batch_open_ms: Option<i32>,
+    #[serde(default, rename = "maxBatchSize", skip_serializing_if = "Option::is_none")]
+    pub max_batch_size: Option<i32>,
+    #[serde(default, rename = "maxBatchSizeBytes", skip_serializing_if = "Option::is_none")]
+    pub max_batch_size_bytes: Option<i32>,
+}
+
+impl InfluxDBBatchConfig {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.max_batch_open_ms {
+            v.number(&Validation::join(path, "maxBatchOpenMs"), *x as f64, CONSTRAINTS_44);
+        }
+        if let Some(x) = &self.max_batch_size {
+            v.number(&Validation::join(path, "maxBatchSize"), *x as f64, CONSTRAINTS_45);
+        }
+        if let Some(x) = &self.max_batch_size_bytes {
+            v.number(&Validation::join(path, "maxBatchSizeBytes"), *x as f64, CONSTRAINTS_30);
+        }
+    }
+}
+
+/// Shape `IotAnalyticsAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct IotAnalyticsAction {
+    #[serde(default, rename = "batchMode", skip_serializing_if = "Option::is_none")]
+    pub batch_mode: Option<bool>,
+    #[serde(default, rename = "channelArn", skip_serializing_if = "Option::is_none")]
+    pub channel_arn: Option<String>,
+    #[serde(default, rename = "channelName", skip_serializing_if = "Option::is_none")]
+    pub channel_name: Option<String>,
+    #[serde(default, rename = "roleArn", skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+}
+
+impl IotAnalyticsAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `IotEventsAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct IotEventsAction {
+    #[serde(default, rename = "batchMode", skip_serializing_if = "Option::is_none")]
+    pub batch_mode: Option<bool>,
+    #[serde(rename = "inputName")]
+    pub input_name: String,
+    #[serde(default, rename = "messageId", skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+}
+
+impl IotEventsAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.input_name;
+            v.string(&Validation::join(path, "inputName"), x, CONSTRAINTS_46);
+        }
+        if let Some(x) = &self.message_id {
+            v.string(&Validation::join(path, "messageId"), x, CONSTRAINTS_47);
+        }
+    }
+}
+
+/// Shape `IotSiteWiseAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct IotSiteWiseAction {
+    #[serde(rename = "putAssetPropertyValueEntries")]
+    pub put_asset_property_value_entries: Vec<PutAssetPropertyValueEntry>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+}
+
+impl IotSiteWiseAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.put_asset_property_value_entries;
+            v.count(
+                &Validation::join(path, "putAssetPropertyValueEntries"),
+                x.len(),
+                CONSTRAINTS_48,
+            );
+            let lp: &str = &Validation::join(path, "putAssetPropertyValueEntries");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+    }
+}
+
+/// Shape `KafkaAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KafkaAction {
+    #[serde(rename = "clientProperties")]
+    pub client_properties: BTreeMap<String, String>,
+    #[serde(rename = "destinationArn")]
+    pub destination_arn: String,
+    #[serde(default, rename = "headers", skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<KafkaActionHeader>>,
+    #[serde(default, rename = "key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, rename = "partition", skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+    #[serde(rename = "topic")]
+    pub topic: String,
+}
+
+impl KafkaAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.headers {
+            v.count(&Validation::join(path, "headers"), x.len(), CONSTRAINTS_49);
+            let lp: &str = &Validation::join(path, "headers");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+    }
+}
+
+/// Shape `KafkaActionHeader`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KafkaActionHeader {
+    #[serde(rename = "key")]
+    pub key: String,
+    #[serde(rename = "value")]
+    pub value: String,
+}
+
+impl KafkaActionHeader {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.key;
+            v.string(&Validation::join(path, "key"), x, CONSTRAINTS_50);
+        }
+        {
+            let x = &self.value;
+            v.string(&Validation::join(path, "value"), x, CONSTRAINTS_50);
+        }
+    }
+}
+
 /// Shape `KeyPair`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyPair {
@@ -6314,12 +7293,80 @@ impl KeyPair {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.private_key {
-            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_26);
+            v.string(&Validation::join(path, "PrivateKey"), x, CONSTRAINTS_48);
         }
         if let Some(x) = &self.public_key {
-            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_26);
+            v.string(&Validation::join(path, "PublicKey"), x, CONSTRAINTS_48);
         }
     }
+}
+
+/// Shape `KinesisAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KinesisAction {
+    #[serde(default, rename = "partitionKey", skip_serializing_if = "Option::is_none")]
+    pub partition_key: Option<String>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "streamName")]
+    pub stream_name: String,
+}
+
+impl KinesisAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `LambdaAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LambdaAction {
+    #[serde(rename = "functionArn")]
+    pub function_arn: String,
+}
+
+impl LambdaAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `LocationAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LocationAction {
+    #[serde(rename = "deviceId")]
+    pub device_id: String,
+    #[serde(rename = "latitude")]
+    pub latitude: String,
+    #[serde(rename = "longitude")]
+    pub longitude: String,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(default, rename = "timestamp", skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<LocationTimestamp>,
+    #[serde(rename = "trackerName")]
+    pub tracker_name: String,
+}
+
+impl LocationAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.timestamp {
+            x.validate(&Validation::join(path, "timestamp"), v);
+        }
+    }
+}
+
+/// Shape `LocationTimestamp`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LocationTimestamp {
+    #[serde(default, rename = "unit", skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(rename = "value")]
+    pub value: String,
+}
+
+impl LocationTimestamp {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
 }
 
 /// Shape `Mqtt5Configuration`.
@@ -6337,6 +7384,76 @@ impl Mqtt5Configuration {
             for (i, item) in x.iter().enumerate() {
                 item.validate(&format!("{}.{}.member", lp, i + 1), v);
             }
+        }
+    }
+}
+
+/// Shape `MqttHeaders`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MqttHeaders {
+    #[serde(default, rename = "contentType", skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, rename = "correlationData", skip_serializing_if = "Option::is_none")]
+    pub correlation_data: Option<String>,
+    #[serde(default, rename = "messageExpiry", skip_serializing_if = "Option::is_none")]
+    pub message_expiry: Option<String>,
+    #[serde(default, rename = "payloadFormatIndicator", skip_serializing_if = "Option::is_none")]
+    pub payload_format_indicator: Option<String>,
+    #[serde(default, rename = "responseTopic", skip_serializing_if = "Option::is_none")]
+    pub response_topic: Option<String>,
+    #[serde(default, rename = "userProperties", skip_serializing_if = "Option::is_none")]
+    pub user_properties: Option<Vec<UserProperty>>,
+}
+
+impl MqttHeaders {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.content_type {
+            v.string(&Validation::join(path, "contentType"), x, CONSTRAINTS_51);
+        }
+        if let Some(x) = &self.correlation_data {
+            v.string(&Validation::join(path, "correlationData"), x, CONSTRAINTS_51);
+        }
+        if let Some(x) = &self.message_expiry {
+            v.string(&Validation::join(path, "messageExpiry"), x, CONSTRAINTS_51);
+        }
+        if let Some(x) = &self.payload_format_indicator {
+            v.string(&Validation::join(path, "payloadFormatIndicator"), x, CONSTRAINTS_51);
+        }
+        if let Some(x) = &self.response_topic {
+            v.string(&Validation::join(path, "responseTopic"), x, CONSTRAINTS_51);
+        }
+        if let Some(x) = &self.user_properties {
+            v.count(&Validation::join(path, "userProperties"), x.len(), CONSTRAINTS_49);
+            let lp: &str = &Validation::join(path, "userProperties");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+    }
+}
+
+/// Shape `OpenSearchAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OpenSearchAction {
+    #[serde(rename = "endpoint")]
+    pub endpoint: String,
+    #[serde(rename = "id")]
+    pub id: String,
+    #[serde(rename = "index")]
+    pub index: String,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "type")]
+    pub r#type: String,
+}
+
+impl OpenSearchAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.endpoint;
+            v.string(&Validation::join(path, "endpoint"), x, CONSTRAINTS_33);
         }
     }
 }
@@ -6365,10 +7482,10 @@ impl OutgoingCertificate {
             v.string(&Validation::join(path, "certificateId"), x, CONSTRAINTS_0);
         }
         if let Some(x) = &self.transfer_message {
-            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_15);
+            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_17);
         }
         if let Some(x) = &self.transferred_to {
-            v.string(&Validation::join(path, "transferredTo"), x, CONSTRAINTS_17);
+            v.string(&Validation::join(path, "transferredTo"), x, CONSTRAINTS_19);
         }
     }
 }
@@ -6406,7 +7523,7 @@ impl PolicyVersion {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.version_id {
-            v.string(&Validation::join(path, "versionId"), x, CONSTRAINTS_6);
+            v.string(&Validation::join(path, "versionId"), x, CONSTRAINTS_7);
         }
     }
 }
@@ -6426,15 +7543,59 @@ impl PropagatingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.connection_attribute {
-            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_27);
+            v.string(&Validation::join(path, "connectionAttribute"), x, CONSTRAINTS_52);
         }
         if let Some(x) = &self.thing_attribute {
-            v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_10);
+            v.string(&Validation::join(path, "thingAttribute"), x, CONSTRAINTS_11);
         }
         if let Some(x) = &self.user_property_key {
-            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_28);
+            v.string(&Validation::join(path, "userPropertyKey"), x, CONSTRAINTS_53);
         }
     }
+}
+
+/// Shape `PutAssetPropertyValueEntry`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PutAssetPropertyValueEntry {
+    #[serde(default, rename = "assetId", skip_serializing_if = "Option::is_none")]
+    pub asset_id: Option<String>,
+    #[serde(default, rename = "entryId", skip_serializing_if = "Option::is_none")]
+    pub entry_id: Option<String>,
+    #[serde(default, rename = "propertyAlias", skip_serializing_if = "Option::is_none")]
+    pub property_alias: Option<String>,
+    #[serde(default, rename = "propertyId", skip_serializing_if = "Option::is_none")]
+    pub property_id: Option<String>,
+    #[serde(rename = "propertyValues")]
+    pub property_values: Vec<AssetPropertyValue>,
+}
+
+impl PutAssetPropertyValueEntry {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.property_alias {
+            v.string(&Validation::join(path, "propertyAlias"), x, CONSTRAINTS_48);
+        }
+        {
+            let x = &self.property_values;
+            v.count(&Validation::join(path, "propertyValues"), x.len(), CONSTRAINTS_48);
+            let lp: &str = &Validation::join(path, "propertyValues");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+    }
+}
+
+/// Shape `PutItemInput`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PutItemInput {
+    #[serde(rename = "tableName")]
+    pub table_name: String,
+}
+
+impl PutItemInput {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
 }
 
 /// Shape `RegistrationConfig`.
@@ -6452,15 +7613,153 @@ impl RegistrationConfig {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.role_arn {
-            v.string(&Validation::join(path, "roleArn"), x, CONSTRAINTS_29);
+            v.string(&Validation::join(path, "roleArn"), x, CONSTRAINTS_54);
         }
         if let Some(x) = &self.template_body {
-            v.string(&Validation::join(path, "templateBody"), x, CONSTRAINTS_30);
+            v.string(&Validation::join(path, "templateBody"), x, CONSTRAINTS_55);
         }
         if let Some(x) = &self.template_name {
-            v.string(&Validation::join(path, "templateName"), x, CONSTRAINTS_9);
+            v.string(&Validation::join(path, "templateName"), x, CONSTRAINTS_10);
         }
     }
+}
+
+/// Shape `RepublishAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RepublishAction {
+    #[serde(default, rename = "headers", skip_serializing_if = "Option::is_none")]
+    pub headers: Option<MqttHeaders>,
+    #[serde(default, rename = "qos", skip_serializing_if = "Option::is_none")]
+    pub qos: Option<i32>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "topic")]
+    pub topic: String,
+}
+
+impl RepublishAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.headers {
+            x.validate(&Validation::join(path, "headers"), v);
+        }
+        if let Some(x) = &self.qos {
+            v.number(&Validation::join(path, "qos"), *x as f64, CONSTRAINTS_56);
+        }
+    }
+}
+
+/// Shape `S3Action`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct S3Action {
+    #[serde(rename = "bucketName")]
+    pub bucket_name: String,
+    #[serde(default, rename = "cannedAcl", skip_serializing_if = "Option::is_none")]
+    pub canned_acl: Option<String>,
+    #[serde(rename = "key")]
+    pub key: String,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+}
+
+impl S3Action {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.canned_acl {
+            v.string(&Validation::join(path, "cannedAcl"), x, CONSTRAINTS_57);
+        }
+    }
+}
+
+/// Shape `SalesforceAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SalesforceAction {
+    #[serde(rename = "token")]
+    pub token: String,
+    #[serde(rename = "url")]
+    pub url: String,
+}
+
+impl SalesforceAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.token;
+            v.string(&Validation::join(path, "token"), x, CONSTRAINTS_58);
+        }
+        {
+            let x = &self.url;
+            v.string(&Validation::join(path, "url"), x, CONSTRAINTS_59);
+        }
+    }
+}
+
+/// Shape `SigV4Authorization`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SigV4Authorization {
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "serviceName")]
+    pub service_name: String,
+    #[serde(rename = "signingRegion")]
+    pub signing_region: String,
+}
+
+impl SigV4Authorization {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `SnsAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SnsAction {
+    #[serde(default, rename = "messageFormat", skip_serializing_if = "Option::is_none")]
+    pub message_format: Option<String>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "targetArn")]
+    pub target_arn: String,
+}
+
+impl SnsAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.message_format {
+            v.string(&Validation::join(path, "messageFormat"), x, CONSTRAINTS_60);
+        }
+    }
+}
+
+/// Shape `SqsAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SqsAction {
+    #[serde(rename = "queueUrl")]
+    pub queue_url: String,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(default, rename = "useBase64", skip_serializing_if = "Option::is_none")]
+    pub use_base64: Option<bool>,
+}
+
+impl SqsAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `StepFunctionsAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StepFunctionsAction {
+    #[serde(default, rename = "executionNamePrefix", skip_serializing_if = "Option::is_none")]
+    pub execution_name_prefix: Option<String>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "stateMachineName")]
+    pub state_machine_name: String,
+}
+
+impl StepFunctionsAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
 }
 
 /// Shape `Tag`.
@@ -6477,10 +7776,10 @@ impl Tag {
     pub fn validate(&self, path: &str, v: &mut Validation) {
         {
             let x = &self.key;
-            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_18);
+            v.string(&Validation::join(path, "Key"), x, CONSTRAINTS_20);
         }
         if let Some(x) = &self.value {
-            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_31);
+            v.string(&Validation::join(path, "Value"), x, CONSTRAINTS_61);
         }
     }
 }
@@ -6504,8 +7803,8 @@ impl ThingAttribute {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.attributes {
-            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_10);
-            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_11);
+            v.map_keys(&Validation::join(path, "attributes"), x, CONSTRAINTS_11);
+            v.map_values(&Validation::join(path, "attributes"), x, CONSTRAINTS_12);
         }
         if let Some(x) = &self.thing_name {
             v.string(&Validation::join(path, "thingName"), x, CONSTRAINTS_1);
@@ -6558,7 +7857,7 @@ impl ThingGroupProperties {
             x.validate(&Validation::join(path, "attributePayload"), v);
         }
         if let Some(x) = &self.thing_group_description {
-            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_32);
+            v.string(&Validation::join(path, "thingGroupDescription"), x, CONSTRAINTS_62);
         }
     }
 }
@@ -6627,11 +7926,169 @@ impl ThingTypeProperties {
         if let Some(x) = &self.searchable_attributes {
             let lp: &str = &Validation::join(path, "searchableAttributes");
             for (i, item) in x.iter().enumerate() {
-                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_10);
+                v.string(&format!("{}.{}.member", lp, i + 1), item, CONSTRAINTS_11);
             }
         }
         if let Some(x) = &self.thing_type_description {
-            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_32);
+            v.string(&Validation::join(path, "thingTypeDescription"), x, CONSTRAINTS_62);
+        }
+    }
+}
+
+/// Shape `TimestreamAction`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimestreamAction {
+    #[serde(rename = "databaseName")]
+    pub database_name: String,
+    #[serde(rename = "dimensions")]
+    pub dimensions: Vec<TimestreamDimension>,
+    #[serde(rename = "roleArn")]
+    pub role_arn: String,
+    #[serde(rename = "tableName")]
+    pub table_name: String,
+    #[serde(default, rename = "timestamp", skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<TimestreamTimestamp>,
+}
+
+impl TimestreamAction {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.dimensions;
+            v.count(&Validation::join(path, "dimensions"), x.len(), CONSTRAINTS_46);
+            let lp: &str = &Validation::join(path, "dimensions");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        if let Some(x) = &self.timestamp {
+            x.validate(&Validation::join(path, "timestamp"), v);
+        }
+    }
+}
+
+/// Shape `TimestreamDimension`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimestreamDimension {
+    #[serde(rename = "name")]
+    pub name: String,
+    #[serde(rename = "value")]
+    pub value: String,
+}
+
+impl TimestreamDimension {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `TimestreamTimestamp`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimestreamTimestamp {
+    #[serde(rename = "unit")]
+    pub unit: String,
+    #[serde(rename = "value")]
+    pub value: String,
+}
+
+impl TimestreamTimestamp {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {}
+}
+
+/// Shape `TopicRule`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TopicRule {
+    #[serde(default, rename = "actions", skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<Action>>,
+    #[serde(default, rename = "awsIotSqlVersion", skip_serializing_if = "Option::is_none")]
+    pub aws_iot_sql_version: Option<String>,
+    #[serde(default, rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    #[serde(default, rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, rename = "errorAction", skip_serializing_if = "Option::is_none")]
+    pub error_action: Option<Action>,
+    #[serde(default, rename = "ruleDisabled", skip_serializing_if = "Option::is_none")]
+    pub rule_disabled: Option<bool>,
+    #[serde(default, rename = "ruleName", skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
+    #[serde(default, rename = "sql", skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+}
+
+impl TopicRule {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.actions {
+            v.count(&Validation::join(path, "actions"), x.len(), CONSTRAINTS_63);
+            let lp: &str = &Validation::join(path, "actions");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        if let Some(x) = &self.error_action {
+            x.validate(&Validation::join(path, "errorAction"), v);
+        }
+        if let Some(x) = &self.rule_name {
+            v.string(&Validation::join(path, "ruleName"), x, CONSTRAINTS_6);
+        }
+    }
+}
+
+/// Shape `TopicRuleListItem`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TopicRuleListItem {
+    #[serde(default, rename = "createdAt", skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    #[serde(default, rename = "ruleArn", skip_serializing_if = "Option::is_none")]
+    pub rule_arn: Option<String>,
+    #[serde(default, rename = "ruleDisabled", skip_serializing_if = "Option::is_none")]
+    pub rule_disabled: Option<bool>,
+    #[serde(default, rename = "ruleName", skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
+    #[serde(default, rename = "topicPattern", skip_serializing_if = "Option::is_none")]
+    pub topic_pattern: Option<String>,
+}
+
+impl TopicRuleListItem {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        if let Some(x) = &self.rule_name {
+            v.string(&Validation::join(path, "ruleName"), x, CONSTRAINTS_6);
+        }
+    }
+}
+
+/// Shape `TopicRulePayload`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TopicRulePayload {
+    #[serde(rename = "actions")]
+    pub actions: Vec<Action>,
+    #[serde(default, rename = "awsIotSqlVersion", skip_serializing_if = "Option::is_none")]
+    pub aws_iot_sql_version: Option<String>,
+    #[serde(default, rename = "description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, rename = "errorAction", skip_serializing_if = "Option::is_none")]
+    pub error_action: Option<Action>,
+    #[serde(default, rename = "ruleDisabled", skip_serializing_if = "Option::is_none")]
+    pub rule_disabled: Option<bool>,
+    #[serde(rename = "sql")]
+    pub sql: String,
+}
+
+impl TopicRulePayload {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.actions;
+            v.count(&Validation::join(path, "actions"), x.len(), CONSTRAINTS_63);
+            let lp: &str = &Validation::join(path, "actions");
+            for (i, item) in x.iter().enumerate() {
+                item.validate(&format!("{}.{}.member", lp, i + 1), v);
+            }
+        }
+        if let Some(x) = &self.error_action {
+            x.validate(&Validation::join(path, "errorAction"), v);
         }
     }
 }
@@ -6655,10 +8112,33 @@ impl TransferData {
     /// Checks the model's constraints, reporting failures under `path`.
     pub fn validate(&self, path: &str, v: &mut Validation) {
         if let Some(x) = &self.reject_reason {
-            v.string(&Validation::join(path, "rejectReason"), x, CONSTRAINTS_15);
+            v.string(&Validation::join(path, "rejectReason"), x, CONSTRAINTS_17);
         }
         if let Some(x) = &self.transfer_message {
-            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_15);
+            v.string(&Validation::join(path, "transferMessage"), x, CONSTRAINTS_17);
+        }
+    }
+}
+
+/// Shape `UserProperty`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UserProperty {
+    #[serde(rename = "key")]
+    pub key: String,
+    #[serde(rename = "value")]
+    pub value: String,
+}
+
+impl UserProperty {
+    /// Checks the model's constraints, reporting failures under `path`.
+    pub fn validate(&self, path: &str, v: &mut Validation) {
+        {
+            let x = &self.key;
+            v.string(&Validation::join(path, "key"), x, CONSTRAINTS_51);
+        }
+        {
+            let x = &self.value;
+            v.string(&Validation::join(path, "value"), x, CONSTRAINTS_51);
         }
     }
 }
@@ -7136,13 +8616,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("CreateThingType")) }
     }
 
-    /// `CreateTopicRule` (no typed bindings yet).
+    /// `CreateTopicRule`.
     fn create_topic_rule(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: CreateTopicRuleInput,
+    ) -> impl Future<Output = Result<CreateTopicRuleOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("CreateTopicRule")) }
     }
 
@@ -7486,13 +8966,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DeleteThingType")) }
     }
 
-    /// `DeleteTopicRule` (no typed bindings yet).
+    /// `DeleteTopicRule`.
     fn delete_topic_rule(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DeleteTopicRuleInput,
+    ) -> impl Future<Output = Result<DeleteTopicRuleOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DeleteTopicRule")) }
     }
 
@@ -7916,13 +9396,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DetachThingPrincipal")) }
     }
 
-    /// `DisableTopicRule` (no typed bindings yet).
+    /// `DisableTopicRule`.
     fn disable_topic_rule(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: DisableTopicRuleInput,
+    ) -> impl Future<Output = Result<DisableTopicRuleOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("DisableTopicRule")) }
     }
 
@@ -7936,13 +9416,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("DisassociateSbomFromPackageVersion")) }
     }
 
-    /// `EnableTopicRule` (no typed bindings yet).
+    /// `EnableTopicRule`.
     fn enable_topic_rule(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: EnableTopicRuleInput,
+    ) -> impl Future<Output = Result<EnableTopicRuleOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("EnableTopicRule")) }
     }
 
@@ -8136,13 +9616,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("GetThingConnectivityData")) }
     }
 
-    /// `GetTopicRule` (no typed bindings yet).
+    /// `GetTopicRule`.
     fn get_topic_rule(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: GetTopicRuleInput,
+    ) -> impl Future<Output = Result<GetTopicRuleOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("GetTopicRule")) }
     }
 
@@ -8786,13 +10266,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("ListTopicRuleDestinations")) }
     }
 
-    /// `ListTopicRules` (no typed bindings yet).
+    /// `ListTopicRules`.
     fn list_topic_rules(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ListTopicRulesInput,
+    ) -> impl Future<Output = Result<ListTopicRulesOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ListTopicRules")) }
     }
 
@@ -8896,13 +10376,13 @@ pub trait IotApi: Send + Sync + 'static {
         async { Err(ApiError::not_implemented("RemoveThingFromThingGroup")) }
     }
 
-    /// `ReplaceTopicRule` (no typed bindings yet).
+    /// `ReplaceTopicRule`.
     fn replace_topic_rule(
         &self,
         ctx: &RequestContext,
-        request: RawRequest,
-    ) -> impl Future<Output = Result<RawResponse, ApiError>> + Send {
-        let _ = (ctx, request);
+        input: ReplaceTopicRuleInput,
+    ) -> impl Future<Output = Result<ReplaceTopicRuleOutput, ApiError>> + Send {
+        let _ = (ctx, input);
         async { Err(ApiError::not_implemented("ReplaceTopicRule")) }
     }
 
@@ -9511,7 +10991,10 @@ pub async fn dispatch<A: IotApi>(
             let input = CreateThingTypeInput::from_request(&req)?;
             Ok(api.create_thing_type(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::CreateTopicRule => api.create_topic_rule(ctx, req).await,
+        Operation::CreateTopicRule => {
+            let input = CreateTopicRuleInput::from_request(&req)?;
+            Ok(api.create_topic_rule(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::CreateTopicRuleDestination => api.create_topic_rule_destination(ctx, req).await,
         Operation::DeleteAccountAuditConfiguration => {
             api.delete_account_audit_configuration(ctx, req).await
@@ -9578,7 +11061,10 @@ pub async fn dispatch<A: IotApi>(
             let input = DeleteThingTypeInput::from_request(&req)?;
             Ok(api.delete_thing_type(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::DeleteTopicRule => api.delete_topic_rule(ctx, req).await,
+        Operation::DeleteTopicRule => {
+            let input = DeleteTopicRuleInput::from_request(&req)?;
+            Ok(api.delete_topic_rule(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DeleteTopicRuleDestination => api.delete_topic_rule_destination(ctx, req).await,
         Operation::DeleteV2LoggingLevel => api.delete_v2_logging_level(ctx, req).await,
         Operation::DeprecateThingType => {
@@ -9669,11 +11155,17 @@ pub async fn dispatch<A: IotApi>(
             let input = DetachThingPrincipalInput::from_request(&req)?;
             Ok(api.detach_thing_principal(ctx, input).await?.into_reply().with_default_status(200))
         }
-        Operation::DisableTopicRule => api.disable_topic_rule(ctx, req).await,
+        Operation::DisableTopicRule => {
+            let input = DisableTopicRuleInput::from_request(&req)?;
+            Ok(api.disable_topic_rule(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::DisassociateSbomFromPackageVersion => {
             api.disassociate_sbom_from_package_version(ctx, req).await
         }
-        Operation::EnableTopicRule => api.enable_topic_rule(ctx, req).await,
+        Operation::EnableTopicRule => {
+            let input = EnableTopicRuleInput::from_request(&req)?;
+            Ok(api.enable_topic_rule(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::GetBehaviorModelTrainingSummaries => {
             api.get_behavior_model_training_summaries(ctx, req).await
         }
@@ -9707,7 +11199,10 @@ pub async fn dispatch<A: IotApi>(
         }
         Operation::GetStatistics => api.get_statistics(ctx, req).await,
         Operation::GetThingConnectivityData => api.get_thing_connectivity_data(ctx, req).await,
-        Operation::GetTopicRule => api.get_topic_rule(ctx, req).await,
+        Operation::GetTopicRule => {
+            let input = GetTopicRuleInput::from_request(&req)?;
+            Ok(api.get_topic_rule(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::GetTopicRuleDestination => api.get_topic_rule_destination(ctx, req).await,
         Operation::GetV2LoggingOptions => api.get_v2_logging_options(ctx, req).await,
         Operation::ListActiveViolations => api.list_active_violations(ctx, req).await,
@@ -9856,7 +11351,10 @@ pub async fn dispatch<A: IotApi>(
                 .with_default_status(200))
         }
         Operation::ListTopicRuleDestinations => api.list_topic_rule_destinations(ctx, req).await,
-        Operation::ListTopicRules => api.list_topic_rules(ctx, req).await,
+        Operation::ListTopicRules => {
+            let input = ListTopicRulesInput::from_request(&req)?;
+            Ok(api.list_topic_rules(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::ListV2LoggingLevels => api.list_v2_logging_levels(ctx, req).await,
         Operation::ListViolationEvents => api.list_violation_events(ctx, req).await,
         Operation::PutVerificationStateOnViolation => {
@@ -9898,7 +11396,10 @@ pub async fn dispatch<A: IotApi>(
                 .into_reply()
                 .with_default_status(200))
         }
-        Operation::ReplaceTopicRule => api.replace_topic_rule(ctx, req).await,
+        Operation::ReplaceTopicRule => {
+            let input = ReplaceTopicRuleInput::from_request(&req)?;
+            Ok(api.replace_topic_rule(ctx, input).await?.into_reply().with_default_status(200))
+        }
         Operation::SearchIndex => api.search_index(ctx, req).await,
         Operation::SetDefaultAuthorizer => api.set_default_authorizer(ctx, req).await,
         Operation::SetDefaultPolicyVersion => {
