@@ -14,6 +14,7 @@ use crate::domain::{Clock, IdGen};
 use crate::rules::RulesEngine;
 use crate::sinks::Sinks;
 use crate::sinks::lambda::LambdaBackends;
+use crate::sinks::machine_learning::MlModels;
 use crate::store::SqliteStore;
 
 pub struct App {
@@ -33,6 +34,8 @@ pub struct App {
     pub sinks: Sinks,
     /// Lambda functions by name or ARN.
     pub lambdas: LambdaBackends,
+    /// The predictions `machinelearning_predict()` answers, by model id.
+    pub ml_models: MlModels,
     /// The broker, for internal publishes and the connection APIs; set once it runs.
     broker: OnceLock<Arc<Broker>>,
     endpoints: OnceLock<BTreeMap<String, String>>,
@@ -68,6 +71,7 @@ impl App {
             rules: RulesEngine::default(),
             sinks: Sinks::default(),
             lambdas: LambdaBackends::default(),
+            ml_models: MlModels::default(),
             broker: OnceLock::new(),
             endpoints: OnceLock::new(),
         }

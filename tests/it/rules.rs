@@ -461,3 +461,39 @@ async fn get_thing_shadow_reads_the_shadow_service() {
     // The thing without a shadow fails the WHERE; the missing shadow is Undefined.
     assert_eq!((got.len(), body), (1, json!({"temp": 21})));
 }
+
+#[tokio::test]
+async fn machinelearning_predict_answers_the_prediction_a_test_sets() {
+    let prefix = unique("mlfn").replace('-', "_");
+    let model = format!("{prefix}_model");
+    let prediction = json!({"predictedLabel": "1", "predictedScores": {"1": 0.93}, "details": {"Algorithm": "SGD"}});
+    let r = http(
+        Method::PUT,
+        shared_url(),
+        &format!("/_emulator/ml/{model}"),
+        None,
+        &prediction.to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    create_rule(
+        &prefix,
+        json!({
+            "sql": format!("SELECT machinelearning_predict('{model}', 'arn:aws:iam::000000000000:role/ml', *).predictedLabel AS label, \
+                            machinelearning_predict('{prefix}_unknown', 'r', *) AS none FROM '{prefix}/x'"),
+            "awsIotSqlVersion": "2016-03-23",
+            "actions": [{"sqs": {"roleArn": "arn:aws:iam::000000000000:role/r", "queueUrl": "q"}}],
+        }),
+    )
+    .await;
+    let device = connect(tcp_options(&unique("dev"), &mqtt_addr().await)).await.unwrap();
+    device
+        .client
+        .publish(format!("{prefix}/x"), QoS::AtMostOnce, false, r#"{"f":1}"#)
+        .await
+        .unwrap();
+    let got = records(&prefix, 1).await;
+    let body: Value =
+        serde_json::from_str(got[0]["record"]["messageBody"].as_str().unwrap()).unwrap();
+    assert_eq!(body, json!({"label": "1"}));
+}

@@ -234,3 +234,34 @@ pub async fn delete_lambda(State(app): State<Arc<App>>, Path(name): Path<String>
     let removed = app.lambdas.remove(&name);
     json(StatusCode::OK, serde_json::json!({ "removed": removed }))
 }
+
+/// `GET /_emulator/ml`: the fake Amazon ML models and the predictions they answer.
+pub async fn ml_models(State(app): State<Arc<App>>) -> Response {
+    json(StatusCode::OK, serde_json::json!({ "models": app.ml_models.list() }))
+}
+
+/// `PUT /_emulator/ml/{modelId}` with a JSON prediction (`{"predictedLabel": "1",
+/// ...}`): what `machinelearning_predict()` answers for that model.
+pub async fn put_ml_model(
+    State(app): State<Arc<App>>,
+    Path(model_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(prediction) if prediction.is_object() => {
+            app.ml_models.set(&model_id, prediction);
+            json(StatusCode::OK, serde_json::json!({ "models": app.ml_models.list() }))
+        }
+        _ => error_response(&ApiError::invalid_request(
+            "the body must be a JSON object: the prediction the model answers",
+        )),
+    }
+}
+
+/// `DELETE /_emulator/ml/{modelId}`: the model answers nothing (Undefined) again.
+pub async fn delete_ml_model(
+    State(app): State<Arc<App>>,
+    Path(model_id): Path<String>,
+) -> Response {
+    json(StatusCode::OK, serde_json::json!({ "removed": app.ml_models.remove(&model_id) }))
+}

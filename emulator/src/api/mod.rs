@@ -102,6 +102,11 @@ pub fn router(app: Arc<App>) -> Router {
             post(inspection::inject_failure).delete(inspection::clear_failures),
         )
         .route("/_emulator/lambda", get(inspection::lambdas))
+        .route("/_emulator/ml", get(inspection::ml_models))
+        .route(
+            "/_emulator/ml/{model_id}",
+            axum::routing::put(inspection::put_ml_model).delete(inspection::delete_ml_model),
+        )
         .route(
             "/_emulator/lambda/{name}",
             axum::routing::put(inspection::put_lambda).delete(inspection::delete_lambda),

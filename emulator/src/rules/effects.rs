@@ -63,11 +63,12 @@ impl SqlEnvironment for Env<'_> {
 
     fn machinelearning_predict(
         &self,
-        _model_id: &str,
+        model_id: &str,
         _role_arn: &str,
         _record: &Value,
     ) -> Option<Value> {
-        None
+        // The prediction a test set for the model (`/_emulator/ml/{modelId}`).
+        self.app.ml_models.prediction(model_id)
     }
 }
 

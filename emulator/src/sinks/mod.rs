@@ -12,6 +12,7 @@ pub mod firehose;
 pub mod http;
 pub mod kinesis;
 pub mod lambda;
+pub mod machine_learning;
 pub mod other;
 pub mod republish;
 pub mod s3;
