@@ -1,6 +1,7 @@
 //! The test harness as a test author uses it, through its public API only: a device
 //! made in one call connects over mutual TLS and publishes, the data plane answers,
-//! and what was delivered is asserted with one snapshot. The same flow runs against
+//! a rule delivers the reading into the fake S3, and what was delivered and what the
+//! sink received are asserted with one snapshot each. The same flow runs against
 //! the in-process emulator and (feature `docker`, run by `.ci/run`) the container.
 
 use std::time::Duration;
@@ -18,6 +19,21 @@ const WAIT: Duration = Duration::from_secs(10);
 /// thing as the API shows it, what a recorder received and what the tap saw.
 async fn device_round_trip(emulator: &Emulator) {
     let device = emulator.device("thermostat-1").create().await.expect("device created");
+    let rule = json!({
+        "sql": "SELECT celsius, topic(2) AS device FROM 'home/+/temp'",
+        "actions": [{"s3": {
+            "roleArn": "arn:aws:iam::123456789012:role/iot",
+            "bucketName": "readings",
+            "key": "${topic(2)}/latest.json",
+        }}],
+    });
+    emulator
+        .api()
+        .call(Service::Iot, http::Method::POST, "/rules/store_readings", Some(&rule))
+        .await
+        .unwrap()
+        .success()
+        .expect("CreateTopicRule");
     let recorder = emulator.record("home/#").await.expect("recorder subscribed");
     let client = device.connect(emulator).await.expect("connects over mutual TLS");
     client.subscribe("home/thermostat-1/cmd").await.expect("subscribed");
@@ -36,6 +52,7 @@ async fn device_round_trip(emulator: &Emulator) {
     let cmd = client.expect_message("home/thermostat-1/cmd", WAIT).await.expect("command");
     assert_eq!(cmd.json().unwrap(), json!({"target": 19}));
     let recorded = recorder.wait_for(2, WAIT).await.expect("both messages recorded");
+    let stored = emulator.sinks().wait_for(Some("s3"), 1, WAIT).await.expect("the rule's record");
     let published =
         emulator.tap().wait_for(&TapFilter::published("home/#"), 2, WAIT).await.unwrap();
     let mut delivered =
@@ -57,6 +74,7 @@ async fn device_round_trip(emulator: &Emulator) {
         "delivered": delivered.snapshot_json(),
     });
     assert_redacted_snapshot!("device_round_trip", redactor, shown);
+    assert_redacted_snapshot!("device_round_trip_sink", redactor, stored.snapshot_json());
 }
 
 #[tokio::test]
