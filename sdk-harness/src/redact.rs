@@ -113,10 +113,15 @@ impl Redactor {
     }
 
     fn reference(&mut self, label: &str, original: &str) -> String {
+        self.reference_counted(label, label, original)
+    }
+
+    /// The reference of `original`, `<label:N>`, numbered per `counter`.
+    fn reference_counted(&mut self, counter: &str, label: &str, original: &str) -> String {
         if let Some(r) = self.seen.get(original) {
             return r.clone();
         }
-        let n = self.counts.entry(label.to_owned()).or_default();
+        let n = self.counts.entry(counter.to_owned()).or_default();
         *n += 1;
         let r = format!("<{label}:{n}>");
         self.seen.insert(original.to_owned(), r.clone());
@@ -186,8 +191,13 @@ impl Redactor {
             let (kind, re) = (self.patterns[i].0, self.patterns[i].1.clone());
             out = re
                 .replace_all(&out, |c: &regex::Captures<'_>| match (self.mode, kind, c.get(1)) {
-                    (_, "pem", Some(what)) => {
-                        self.reference(&format!("pem {}", what.as_str().to_lowercase()), &c[0])
+                    (mode, "pem", Some(what)) => {
+                        let label = format!("pem {}", what.as_str().to_lowercase());
+                        // Pattern mode numbers every PEM block in one sequence, as
+                        // the snapshots written with it expect.
+                        let counter =
+                            if mode == Mode::Patterns { "pem".to_owned() } else { label.clone() };
+                        self.reference_counted(&counter, &label, &c[0])
                     }
                     (Mode::Typed, "uuid", _) if is_rfc4122(&c[0]) => "[uuid]".to_owned(),
                     (Mode::Typed, "uuid", _) => c[0].to_owned(),
