@@ -113,17 +113,7 @@ impl Default for Tap {
 /// MQTT filter matching for tap queries (`+` one level, `#` the rest). Unlike a
 /// subscription, `#` here also matches `$` topics, so `topic=#` lists everything.
 pub fn filter_matches(filter: &str, topic: &str) -> bool {
-    let mut f = filter.split('/');
-    let mut t = topic.split('/');
-    loop {
-        match (f.next(), t.next()) {
-            (Some("#"), _) => return true,
-            (Some("+"), Some(_)) => {}
-            (Some(a), Some(b)) if a == b => {}
-            (None, None) => return true,
-            _ => return false,
-        }
-    }
+    crate::domain::topic_filter::wildcard_matches(filter, topic)
 }
 
 impl Tap {

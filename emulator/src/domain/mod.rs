@@ -13,6 +13,7 @@ pub mod store;
 pub mod tags;
 #[cfg(test)]
 pub mod testing;
+pub mod topic_filter;
 
 pub use clock::{Clock, FixedClock, IdGen, Millis, RandomIds, SequentialIds, SystemClock};
 pub use store::{Store, StoreError, Tx};

@@ -122,17 +122,7 @@ pub fn filter_matches(filter: &str, topic: &str) -> bool {
     if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
         return false;
     }
-    let mut f = filter.split('/');
-    let mut t = topic.split('/');
-    loop {
-        match (f.next(), t.next()) {
-            (Some("#"), _) => return true,
-            (Some("+"), Some(_)) => {}
-            (Some(a), Some(b)) if a == b => {}
-            (None, None) => return true,
-            _ => return false,
-        }
-    }
+    crate::domain::topic_filter::wildcard_matches(filter, topic)
 }
 
 /// Basic Ingest: a topic `$aws/rules/{ruleName}/rest` goes to that rule only, which

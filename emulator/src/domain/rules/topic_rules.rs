@@ -119,21 +119,6 @@ pub fn check_actions(actions: &[Value], error_action: Option<&Value>) -> Result<
     Ok(())
 }
 
-/// MQTT filter matching (`+` one level, `#` the rest), for the `topic` filter.
-fn filter_matches(filter: &str, topic: &str) -> bool {
-    let mut f = filter.split('/');
-    let mut t = topic.split('/');
-    loop {
-        match (f.next(), t.next()) {
-            (Some("#"), _) => return true,
-            (Some("+"), Some(_)) => {}
-            (Some(a), Some(b)) if a == b => {}
-            (None, None) => return true,
-            _ => return false,
-        }
-    }
-}
-
 /// The rule operations over a store and a clock.
 pub struct TopicRules<'a, S: Store> {
     pub store: &'a S,
@@ -190,10 +175,10 @@ impl<S: Store> TopicRules<'_, S> {
             .filter(|r| query.after.as_deref().is_none_or(|a| r.name.as_str() > a))
             .filter(|r| query.disabled.is_none_or(|d| r.disabled == d))
             .filter(|r| {
-                query
-                    .topic
-                    .as_deref()
-                    .is_none_or(|t| r.topic_pattern == t || filter_matches(&r.topic_pattern, t))
+                query.topic.as_deref().is_none_or(|t| {
+                    r.topic_pattern == t
+                        || crate::domain::topic_filter::wildcard_matches(&r.topic_pattern, t)
+                })
             })
             .collect();
         let next_after = (rules.len() > limit).then(|| rules[limit - 1].name.clone());
