@@ -1002,6 +1002,18 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
+/// Whether the run includes the broker `name`: `BROKER_BENCH_ONLY` (a comma-separated
+/// list of substrings, e.g. `emulator TCP,mosquitto`) narrows a run while working on
+/// one broker; unset, every broker runs.
+fn wanted(name: &str) -> bool {
+    match std::env::var("BROKER_BENCH_ONLY") {
+        Ok(only) if !only.trim().is_empty() => {
+            only.split(',').map(str::trim).any(|part| !part.is_empty() && name.contains(part))
+        }
+        _ => true,
+    }
+}
+
 fn skip_loudly(what: &str, why: &str) {
     eprintln!();
     eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
@@ -1046,7 +1058,7 @@ fn main() {
     let mut results: Vec<(&'static str, BrokerResults)> = Vec::new();
 
     // (a) this broker over mutual TLS, with a registered certificate and a policy.
-    {
+    if wanted("iot-emulator mTLS") {
         let emulator = start_emulator(dir.path());
         let tls = rt.block_on(device_tls(&emulator));
         let target = Target {
@@ -1059,7 +1071,7 @@ fn main() {
         results.push((target.name, r));
     }
     // (b) this broker on plain TCP (anonymous: no TLS, no policies).
-    {
+    if wanted("iot-emulator TCP") {
         let emulator = start_emulator(dir.path());
         let target = Target {
             name: "iot-emulator TCP",
@@ -1074,6 +1086,9 @@ fn main() {
     // QoS 0 runs otherwise wait for delayed ACKs (the subscriber never sends anything).
     if let Ok(bin) = &mosquitto {
         for (name, nodelay) in [("mosquitto", false), ("mosquitto nodelay", true)] {
+            if !wanted(name) {
+                continue;
+            }
             let (proc, addr) = start_mosquitto(bin, dir.path(), nodelay);
             let target = Target { name, addr, tls: None, log: None };
             let r = rt.block_on(throughput(&target, &proc));
@@ -1081,7 +1096,9 @@ fn main() {
         }
     }
     // (d) rumqttd.
-    if let Ok(bin) = &rumqttd {
+    if let Ok(bin) = &rumqttd
+        && wanted("rumqttd")
+    {
         let (proc, addr) = start_rumqttd(bin, dir.path());
         let target = Target { name: "rumqttd", addr, tls: None, log: None };
         let r = rt.block_on(throughput(&target, &proc));
@@ -1105,18 +1122,22 @@ fn main() {
         limit.map(|l| l.to_string()).unwrap_or_else(|| "?".into())
     );
     let mut memory: Vec<(&'static str, MemoryResult)> = Vec::new();
-    if count > 0 {
-        {
+    if count > 0 && wanted("memory") {
+        if wanted("iot-emulator TCP") {
             let emulator = start_emulator(dir.path());
             let m =
                 rt.block_on(idle_memory("iot-emulator TCP", emulator.mqtt, &emulator.proc, count));
             memory.push(("iot-emulator TCP", m));
         }
-        if let Ok(bin) = &mosquitto {
+        if let Ok(bin) = &mosquitto
+            && wanted("mosquitto")
+        {
             let (proc, addr) = start_mosquitto(bin, dir.path(), false);
             memory.push(("mosquitto", rt.block_on(idle_memory("mosquitto", addr, &proc, count))));
         }
-        if let Ok(bin) = &rumqttd {
+        if let Ok(bin) = &rumqttd
+            && wanted("rumqttd")
+        {
             let (proc, addr) = start_rumqttd(bin, dir.path());
             memory.push(("rumqttd", rt.block_on(idle_memory("rumqttd", addr, &proc, count))));
         }

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -58,17 +58,26 @@ pub struct TapQuery {
     pub after: Option<u64>,
 }
 
-/// What the tap keeps per record: cheap to take on the publish path (the payload is
+/// What the tap keeps per record: cheap to take on the publish path (the message is
 /// shared, not copied); the JSON form is made when someone reads the tap.
 #[derive(Debug, Clone)]
 struct Entry {
     sequence: u64,
     kind: TapKind,
-    message: Message,
-    client_id: Option<String>,
+    message: Arc<Message>,
+    /// The receiver of a delivery.
+    receiver: Option<Arc<str>>,
 }
 
 impl Entry {
+    /// The publisher's client id for `published`, the receiver's for `delivered`.
+    fn client_id(&self) -> Option<&str> {
+        match self.kind {
+            TapKind::Published => self.message.origin.client_id.as_deref(),
+            TapKind::Delivered => self.receiver.as_deref(),
+        }
+    }
+
     fn record(&self) -> TapRecord {
         let m = &self.message;
         TapRecord {
@@ -81,7 +90,7 @@ impl Entry {
             payload_base64: base64::engine::general_purpose::STANDARD.encode(&m.payload),
             qos: m.qos,
             retain: m.retain,
-            client_id: self.client_id.clone(),
+            client_id: self.client_id().map(str::to_owned),
             principal: m.origin.principal.clone(),
             timestamp: m.timestamp,
         }
@@ -91,7 +100,7 @@ impl Entry {
         let m = &self.message;
         q.kind.is_none_or(|k| self.kind == k)
             && q.topic.as_deref().is_none_or(|f| filter_matches(f, &m.topic))
-            && (q.client_id.is_none() || self.client_id == q.client_id)
+            && (q.client_id.is_none() || self.client_id() == q.client_id.as_deref())
             && q.account.as_deref().is_none_or(|a| m.scope.account == a)
             && q.region.as_deref().is_none_or(|r| m.scope.region == r)
             && q.after.is_none_or(|s| self.sequence > s)
@@ -117,12 +126,12 @@ pub fn filter_matches(filter: &str, topic: &str) -> bool {
 }
 
 impl Tap {
-    fn record(&self, kind: TapKind, message: &Message, client_id: Option<&str>) {
+    fn record(&self, kind: TapKind, message: &Arc<Message>, receiver: Option<&Arc<str>>) {
         let entry = Entry {
             sequence: self.sequence.fetch_add(1, Ordering::Relaxed) + 1,
             kind,
             message: message.clone(),
-            client_id: client_id.map(str::to_owned),
+            receiver: receiver.cloned(),
         };
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() == TAP_CAPACITY {
@@ -151,8 +160,8 @@ pub struct Bus {
 
 impl Bus {
     /// A message the broker accepted.
-    pub fn published(&self, message: &Message) {
-        self.tap.record(TapKind::Published, message, message.origin.client_id.as_deref());
+    pub fn published(&self, message: &Arc<Message>) {
+        self.tap.record(TapKind::Published, message, None);
         if let Some(rules) = self.rules.get() {
             rules.offer(message);
         }
@@ -164,7 +173,7 @@ impl Bus {
     }
 
     /// One delivery of a message to a client.
-    pub fn delivered(&self, message: &Message, client_id: &str) {
+    pub fn delivered(&self, message: &Arc<Message>, client_id: &Arc<str>) {
         self.tap.record(TapKind::Delivered, message, Some(client_id));
     }
 }
@@ -175,8 +184,8 @@ mod tests {
     use crate::broker::hooks::{MessageProperties, Origin};
     use crate::domain::Scope;
 
-    fn message(topic: &str, payload: &[u8]) -> Message {
-        Message {
+    fn message(topic: &str, payload: &[u8]) -> Arc<Message> {
+        Arc::new(Message {
             scope: Scope::new("123456789012", "us-east-1"),
             topic: topic.into(),
             payload: bytes::Bytes::copy_from_slice(payload),
@@ -185,7 +194,7 @@ mod tests {
             properties: MessageProperties::default(),
             origin: Origin { client_id: Some("pub".into()), principal: Some("p".into()) },
             timestamp: 1,
-        }
+        })
     }
 
     #[test]
@@ -201,7 +210,7 @@ mod tests {
     fn the_tap_records_publishes_and_deliveries_and_filters_them() {
         let bus = Bus::default();
         bus.published(&message("dev/1/temp", b"{\"t\":21}"));
-        bus.delivered(&message("dev/1/temp", b"{\"t\":21}"), "sub-a");
+        bus.delivered(&message("dev/1/temp", b"{\"t\":21}"), &"sub-a".into());
         bus.published(&message("other", &[0xff, 0x00]));
         let delivered =
             bus.tap.query(&TapQuery { kind: Some(TapKind::Delivered), ..Default::default() });

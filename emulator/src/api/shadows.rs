@@ -79,7 +79,7 @@ pub fn update_thing_shadow(
     let outcome = shadows(app).update(scope, thing, name, &input.payload.0).map_err(api_error)?;
     let topic = ShadowTopic { thing, name, op: ShadowOp::Update };
     services::shadows::publish(app, scope, outcome.messages(&topic));
-    Ok(UpdateThingShadowOutput { payload: Some(blob(&outcome.accepted)) })
+    Ok(UpdateThingShadowOutput { payload: Some(Blob(outcome.accepted)) })
 }
 
 pub fn delete_thing_shadow(
@@ -91,7 +91,8 @@ pub fn delete_thing_shadow(
     let thing = input.thing_name.as_str();
     let doc = shadows(app).delete(scope, thing, name, None).map_err(api_error)?;
     let topic = ShadowTopic { thing, name, op: ShadowOp::Delete };
-    services::shadows::publish(app, scope, vec![(topic.response("accepted"), doc.clone())]);
+    let payload = services::shadows::json(&doc);
+    services::shadows::publish(app, scope, vec![(topic.response("accepted"), payload)]);
     Ok(DeleteThingShadowOutput { payload: blob(&doc) })
 }
 

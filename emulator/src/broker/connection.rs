@@ -56,6 +56,9 @@ const WRITER_CLOSE_WAIT: Duration = Duration::from_secs(2);
 const DRAIN_WAIT: Duration = Duration::from_secs(1);
 /// Encoded publishes buffered before the writer flushes.
 const WRITE_BATCH: usize = 64 * 1024;
+/// How long a publisher waits for a congested subscriber before giving up on it (it
+/// is then marked lagging: see `session`'s flow control).
+const FLOW_WAIT: Duration = Duration::from_secs(1);
 
 /// What the reader asks the writer to do.
 #[derive(Debug)]
@@ -290,6 +293,7 @@ impl Broker {
             ctl: ctl_rx,
             inflight_limit,
             client_max_packet: connect.max_packet_size.map_or(usize::MAX, |m| m as usize),
+            queue_low: self.queue_limits.low,
             buf: BytesMut::new(),
         };
         let mut writer = tokio::spawn(writer.run(connack, connack_tx));
@@ -305,6 +309,7 @@ impl Broker {
             auth,
             will: connect.will.clone(),
             ctl: ctl_tx,
+            held_up: Vec::new(),
         };
 
         let ending = if connack_rx.await.is_ok() {
@@ -463,6 +468,9 @@ struct Connection {
     auth: Arc<dyn ClientAuth>,
     will: Option<Will>,
     ctl: mpsc::UnboundedSender<Ctl>,
+    /// Subscribers whose queues passed their high-water mark on this client's last
+    /// publish: the reader waits for them before reading on.
+    held_up: Vec<Arc<Session>>,
 }
 
 impl Connection {
@@ -500,6 +508,9 @@ impl Connection {
                         if let Err(ending) = self.handle(packet) {
                             return ending;
                         }
+                        if !self.held_up.is_empty() {
+                            break;
+                        }
                     }
                     Ok(None) => break,
                     Err(FrameError::TooLarge(size)) => {
@@ -512,10 +523,22 @@ impl Connection {
                     }
                 }
             }
-            let keep_alive_expired = async {
+            let keep_alive_expired = async move {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
                     None => std::future::pending().await,
+                }
+            };
+            // Flow control: while subscribers drain, nothing more is read (the client
+            // is slowed down by TCP) and the keep-alive clock stops.
+            let held_up = std::mem::take(&mut self.held_up);
+            let waiting = !held_up.is_empty();
+            let wait_started = Instant::now();
+            let low = self.broker.queue_limits.low;
+            let drained = async {
+                let until = wait_started + FLOW_WAIT;
+                for session in &held_up {
+                    session.wait_drained(low, until).await;
                 }
             };
             tokio::select! {
@@ -532,11 +555,16 @@ impl Connection {
                 }
                 _ = shutdown.wait_for(|s| *s) => return Ending::shutdown(),
                 _ = &mut *writer => return Ending::lost(),
-                _ = keep_alive_expired => {
+                _ = drained, if waiting => {
+                    if let Some(d) = deadline.as_mut() {
+                        *d += wait_started.elapsed();
+                    }
+                }
+                _ = keep_alive_expired, if !waiting => {
                     debug!(client_id = %self.client_id, keep_alive, "keep-alive timeout");
                     return Ending::violation(DisconnectReason::KeepAliveTimeout, Code::KeepAliveTimeout);
                 }
-                r = rd.read_buf(buf) => match r {
+                r = rd.read_buf(buf), if !waiting => match r {
                     Ok(0) | Err(_) => return Ending::lost(),
                     Ok(_) => {}
                 },
@@ -616,7 +644,7 @@ impl Connection {
             return Err(Ending::forbidden(Code::NotAuthorized));
         }
         let (qos, pkid) = (p.qos, p.pkid);
-        self.broker.route(Message {
+        let congested = self.broker.route(Message {
             scope: self.scope.clone(),
             topic: p.topic,
             payload: p.payload,
@@ -632,6 +660,10 @@ impl Connection {
         if qos == 1 {
             self.send(Out::PubAck(pkid));
         }
+        // A client is not held up by its own queue: it may be blocked writing to us,
+        // not reading.
+        self.held_up = congested;
+        self.held_up.retain(|s| !Arc::ptr_eq(s, &self.session));
         Ok(())
     }
 
@@ -763,6 +795,7 @@ impl Connection {
                 None
             }
         };
+        self.session.release_publishers();
         match detached {
             Some((true, _, _)) => broker.end_session(&self.ss, &self.session),
             Some((false, generation, after)) => {
@@ -812,7 +845,7 @@ impl Connection {
             debug!(client_id = %self.client_id, topic = %will.topic, "will not authorized; dropped");
             return;
         }
-        self.broker.route(Message {
+        let _ = self.broker.route(Message {
             scope: self.scope.clone(),
             topic: will.topic,
             payload: will.payload,
@@ -841,6 +874,8 @@ struct Writer<W> {
     ctl: mpsc::UnboundedReceiver<Ctl>,
     inflight_limit: usize,
     client_max_packet: usize,
+    /// The session queue's low-water mark (flow control).
+    queue_low: usize,
     buf: BytesMut,
 }
 
@@ -948,7 +983,7 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
                     Some(d) if d.qos > 0 && st.inflight.len() >= self.inflight_limit => {
                         return false;
                     }
-                    Some(_) => st.pending.pop_front(),
+                    Some(_) => Session::pop_pending(&mut st, &self.session, self.queue_low),
                 }
             };
             let Some(delivery) = delivery else {

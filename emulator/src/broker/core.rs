@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::hooks::{BrokerHooks, DisconnectReason, Message};
-use super::session::{Attachment, Delivery, Kill, Session, SubOptions};
+use super::session::{Attachment, Delivery, Flow, Kill, QueueLimits, Session, SubOptions};
 use super::topics::{self, TopicLimits};
 use super::trie::TopicTrie;
 use crate::domain::{Clock, Scope, SystemClock};
@@ -52,7 +52,8 @@ pub struct BrokerConfig {
     /// lower it with their receive maximum).
     pub max_inflight: u16,
     /// Messages queued for one session (offline persistent sessions, slow clients);
-    /// further messages are dropped.
+    /// further messages are dropped. A connected session's publishers wait (see
+    /// `session`'s flow control) from three quarters of it.
     pub max_queued_per_session: usize,
     /// How long a new connection may take to send CONNECT.
     pub connect_timeout: Duration,
@@ -105,6 +106,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Merges the subscriptions of one session into one target (highest QoS, any
+/// retain-as-published), for messages with many matching subscriptions.
+fn merge_same_sessions(targets: &mut Vec<Subscriber>) {
+    targets.sort_by_key(|t| t.session.uid);
+    targets.dedup_by(|later, kept| {
+        if later.session.uid != kept.session.uid {
+            return false;
+        }
+        kept.options.qos = kept.options.qos.max(later.options.qos);
+        kept.options.retain_as_published |= later.options.retain_as_published;
+        true
+    });
+}
+
 impl ScopeState {
     pub fn subscribe(&self, filter: &str, session: &Arc<Session>, options: SubOptions) {
         write(&self.trie).insert(
@@ -131,6 +146,7 @@ impl ScopeState {
 /// The MQTT broker core. See the module docs and DESIGN D1.
 pub struct Broker {
     pub(super) config: BrokerConfig,
+    pub(super) queue_limits: QueueLimits,
     pub(super) hooks: Arc<dyn BrokerHooks>,
     pub(super) clock: Arc<dyn Clock>,
     scopes: RwLock<HashMap<Scope, Arc<ScopeState>>>,
@@ -160,6 +176,7 @@ impl Broker {
         clock: Arc<dyn Clock>,
     ) -> Arc<Broker> {
         Arc::new(Broker {
+            queue_limits: QueueLimits::new(config.max_queued_per_session),
             config,
             hooks,
             clock,
@@ -183,7 +200,9 @@ impl Broker {
             tracing::warn!(topic = %message.topic, error = %e, "internal publish dropped: invalid topic");
             return;
         }
-        self.route(message);
+        // Internal publishers (HTTP, shadows, rules, events) do not wait for slow
+        // subscribers.
+        let _ = self.route(message);
     }
 
     /// Closes the connection of `client_id` in `scope` (DeleteConnection): `clean_session`
@@ -271,11 +290,13 @@ impl Broker {
         write(&self.scopes).entry(scope.clone()).or_default().clone()
     }
 
-    /// The publish path shared by clients, wills and internal publishers.
-    pub(super) fn route(&self, message: Message) {
+    /// The publish path shared by clients, wills and internal publishers. Returns the
+    /// connected sessions whose queues passed their high-water mark: a client
+    /// publisher waits for them before reading on (internal publishers do not wait).
+    pub(super) fn route(&self, message: Message) -> Vec<Arc<Session>> {
+        let message = Arc::new(message);
         self.hooks.on_message(&message);
         let ss = self.scope_state(&message.scope);
-        let message = Arc::new(message);
         if message.retain {
             let mut retained = write(&ss.retained);
             if message.payload.is_empty() {
@@ -285,35 +306,49 @@ impl Broker {
             }
         }
         // One delivery per session, at the highest QoS of its matching subscriptions.
-        let mut targets: HashMap<u64, Subscriber> = HashMap::new();
+        // Overlapping subscriptions of one session are rare: a linear search over the
+        // targets found so far is cheaper than hashing for the usual handful.
+        let mut targets: Vec<Subscriber> = Vec::new();
         read(&ss.trie).for_each_match(
             &message.topic,
             self.config.hash_matches_parent,
             |uid, sub| {
                 if sub.options.no_local
-                    && message.origin.client_id.as_deref() == Some(sub.session.client_id.as_str())
+                    && message.origin.client_id.as_deref() == Some(&*sub.session.client_id)
                 {
                     return;
                 }
-                targets
-                    .entry(*uid)
-                    .and_modify(|t| {
+                let existing = match targets.len() {
+                    0..=16 => targets.iter_mut().find(|t| t.session.uid == *uid),
+                    _ => None,
+                };
+                match existing {
+                    Some(t) => {
                         t.options.qos = t.options.qos.max(sub.options.qos);
                         t.options.retain_as_published |= sub.options.retain_as_published;
-                    })
-                    .or_insert_with(|| sub.clone());
+                    }
+                    None => targets.push(sub.clone()),
+                }
             },
         );
-        for sub in targets.into_values() {
-            sub.session.deliver(
+        if targets.len() > 16 {
+            merge_same_sessions(&mut targets);
+        }
+        let mut congested = Vec::new();
+        for sub in targets {
+            let flow = sub.session.deliver(
                 Delivery {
                     message: message.clone(),
                     qos: message.qos.min(sub.options.qos).min(1),
                     retain: sub.options.retain_as_published && message.retain,
                 },
-                self.config.max_queued_per_session,
+                self.queue_limits,
             );
+            if flow == Flow::Congested {
+                congested.push(sub.session);
+            }
         }
+        congested
     }
 
     /// Attaches a connection to the session of `client_id`, taking the client id over
@@ -391,7 +426,7 @@ impl Broker {
         expiry: Duration,
         attachment: Attachment,
     ) -> Arc<Session> {
-        let session = Session::new(self.next_id(), client_id.to_owned(), expiry);
+        let session = Session::new(self.next_id(), client_id.into(), expiry);
         {
             let mut st = session.lock();
             st.conn = Some(attachment);
@@ -421,10 +456,11 @@ impl Broker {
             st.inflight.clear();
             st.subscriptions.drain().map(|(f, _)| f).collect()
         };
+        session.release_publishers();
         {
             let mut sessions = lock(&ss.sessions);
-            if sessions.get(&session.client_id).is_some_and(|s| Arc::ptr_eq(s, session)) {
-                sessions.remove(&session.client_id);
+            if sessions.get(&*session.client_id).is_some_and(|s| Arc::ptr_eq(s, session)) {
+                sessions.remove(&*session.client_id);
             }
         }
         for filter in &filters {

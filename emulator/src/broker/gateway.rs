@@ -43,6 +43,47 @@ struct Cached {
     generation: u64,
     policies: Vec<(String, PolicyDocument)>,
     ctx: AuthContext,
+    /// Decisions already taken at this generation, per [`Action`] and topic: a device
+    /// publishes and receives on a handful of topics, and each check would otherwise
+    /// build the resource ARN and evaluate every statement again. Policies have no
+    /// time-dependent condition keys, so a decision holds until the store changes.
+    topics: [HashMap<String, bool>; 3],
+}
+
+/// Topics remembered per action before the memory starts afresh.
+const MAX_REMEMBERED_TOPICS: usize = 1024;
+
+impl Cached {
+    fn decide(&self, action: &str, resource: &str) -> bool {
+        let named: Vec<NamedPolicy<'_>> =
+            self.policies.iter().map(|(n, d)| NamedPolicy { name: n, document: d }).collect();
+        decide(&named, action, resource, &self.ctx).is_allowed()
+    }
+
+    fn decide_topic(&mut self, scope: &Scope, action: Action, topic: &str) -> bool {
+        let (slot, name, kind) = match action {
+            Action::Publish => (0, "iot:Publish", "topic/"),
+            Action::Subscribe => (1, "iot:Subscribe", "topicfilter/"),
+            Action::Receive => (2, "iot:Receive", "topic/"),
+        };
+        if let Some(&allowed) = self.topics[slot].get(topic) {
+            return allowed;
+        }
+        let (region, account) = (scope.region.as_str(), scope.account.as_str());
+        let mut resource = String::with_capacity(
+            12 + region.len() + 1 + account.len() + 1 + kind.len() + topic.len(),
+        );
+        for part in ["arn:aws:iot:", region, ":", account, ":", kind, topic] {
+            resource.push_str(part);
+        }
+        let allowed = self.decide(name, &resource);
+        let remembered = &mut self.topics[slot];
+        if remembered.len() >= MAX_REMEMBERED_TOPICS {
+            remembered.clear();
+        }
+        remembered.insert(topic.to_owned(), allowed);
+        allowed
+    }
 }
 
 /// A connected device's authorization.
@@ -71,6 +112,12 @@ impl std::fmt::Debug for DeviceAuth {
 impl DeviceAuth {
     /// Evaluates `action` on `resource` against the policies in force now.
     pub(crate) fn allowed(&self, action: &str, resource: &str) -> bool {
+        self.with_policies(|c| c.decide(action, resource))
+    }
+
+    /// Runs `f` on the policies in force now (loaded again when the store changed);
+    /// `false` when they cannot be loaded.
+    fn with_policies(&self, f: impl FnOnce(&mut Cached) -> bool) -> bool {
         let Some(principal) = &self.policy_principal else { return true };
         let Some(app) = self.app.upgrade() else { return false };
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -80,17 +127,16 @@ impl DeviceAuth {
                 policies_in_force(tx, &self.scope, Some(principal), Some(&self.client_id))
             });
             match loaded.and_then(|(docs, ctx)| Ok((parse_documents(docs)?, ctx))) {
-                Ok((policies, ctx)) => *cache = Some(Cached { generation, policies, ctx }),
+                Ok((policies, ctx)) => {
+                    *cache = Some(Cached { generation, policies, ctx, topics: Default::default() })
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, client_id = %self.client_id, "cannot load policies; denying");
                     return false;
                 }
             }
         }
-        let Some(c) = cache.as_ref() else { return false };
-        let named: Vec<NamedPolicy<'_>> =
-            c.policies.iter().map(|(n, d)| NamedPolicy { name: n, document: d }).collect();
-        decide(&named, action, resource, &c.ctx).is_allowed()
+        cache.as_mut().is_some_and(f)
     }
 }
 
@@ -104,19 +150,7 @@ impl ClientAuth for DeviceAuth {
     }
 
     fn authorize(&self, action: Action, topic: &str) -> bool {
-        // Called on every packet and delivery: principals without policies skip
-        // building the resource ARN at all.
-        if self.policy_principal.is_none() {
-            return true;
-        }
-        let (name, kind) = match action {
-            Action::Publish => ("iot:Publish", "topic"),
-            Action::Subscribe => ("iot:Subscribe", "topicfilter"),
-            Action::Receive => ("iot:Receive", "topic"),
-        };
-        let resource =
-            format!("arn:aws:iot:{}:{}:{kind}/{topic}", self.scope.region, self.scope.account);
-        self.allowed(name, &resource)
+        self.with_policies(|c| c.decide_topic(&self.scope, action, topic))
     }
 }
 
@@ -419,14 +453,14 @@ impl BrokerHooks for Gateway {
         }
     }
 
-    fn on_message(&self, message: &Message) {
+    fn on_message(&self, message: &Arc<Message>) {
         if let Some(app) = self.app.upgrade() {
             app.bus.published(message);
             crate::services::shadows::on_message(&app, message);
         }
     }
 
-    fn on_delivery(&self, message: &Message, client_id: &str) {
+    fn on_delivery(&self, message: &Arc<Message>, client_id: &Arc<str>) {
         if let Some(app) = self.app.upgrade() {
             app.bus.delivered(message, client_id);
         }

@@ -191,10 +191,10 @@ pub trait BrokerHooks: Send + Sync + 'static {
     fn on_event(&self, event: ClientEvent);
     /// Every message the broker accepted, from clients or internal publishers,
     /// after authorization and before delivery (the bus: shadows, rules, tap).
-    fn on_message(&self, message: &Message);
+    fn on_message(&self, message: &Arc<Message>);
     /// One delivery of `message` to the client `client_id` (after Receive was
     /// allowed), for the test tap's record of who received what.
-    fn on_delivery(&self, message: &Message, client_id: &str) {
+    fn on_delivery(&self, message: &Arc<Message>, client_id: &Arc<str>) {
         let _ = (message, client_id);
     }
 }

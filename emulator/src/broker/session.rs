@@ -2,18 +2,25 @@
 //! messages in flight. A session outlives its connection when it is persistent (3.1.1
 //! clean session off, MQTT 5 session expiry interval > 0).
 //!
-//! Delivery never blocks a publisher: [`Session::deliver`] takes only this session's
-//! lock, appends to a bounded queue and wakes the connection's writer task. When the
-//! queue holds `max_queued_per_session` messages, new deliveries to that session are
-//! dropped (QoS 0 silently, QoS 1 with a warning) and the slow client stays connected;
-//! while the client is offline only QoS 1 messages are queued (AWS IoT's persistent
-//! sessions store QoS 1 only).
+//! [`Session::deliver`] takes only this session's lock, appends to a bounded queue and
+//! wakes the connection's writer task; it never blocks. Flow control is the
+//! publisher's: when a connected session's queue passes its high-water mark, the
+//! delivery reports it congested and the publishing connection stops reading until
+//! the queue is back under the low-water mark ([`Session::wait_drained`]), so a fast
+//! publisher slows down to its slowest subscriber through TCP, as with a
+//! single-threaded broker, instead of losing messages. A subscriber that does not
+//! drain within the wait is marked lagging and no longer holds anyone up; once its
+//! queue holds `max_queued_per_session` messages, new deliveries to it are dropped
+//! (QoS 0 silently, QoS 1 with a warning) and the slow client stays connected. While
+//! the client is offline only QoS 1 messages are queued (AWS IoT's persistent sessions
+//! store QoS 1 only) and nobody waits for them.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, watch};
+use tokio::time::Instant;
 
 use super::hooks::{DisconnectReason, Message};
 
@@ -62,8 +69,37 @@ pub(crate) struct Attachment {
 pub(crate) struct Session {
     /// Unique for the broker's life: the key of this session's subscriptions in the trie.
     pub uid: u64,
-    pub client_id: String,
+    pub client_id: Arc<str>,
     state: Mutex<SessionState>,
+    /// Signalled when the queue falls under the low-water mark, or the session
+    /// loses its connection: publishers held up by this session go on.
+    drained: Notify,
+}
+
+/// Queue marks for flow control, derived from `max_queued_per_session`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QueueLimits {
+    /// Deliveries beyond this are dropped.
+    pub max: usize,
+    /// At this length a connected session holds its publishers up.
+    pub high: usize,
+    /// Under this length they go on.
+    pub low: usize,
+}
+
+impl QueueLimits {
+    pub fn new(max_queued: usize) -> QueueLimits {
+        let max = max_queued.max(1);
+        QueueLimits { max, high: (max * 3 / 4).max(1), low: (max / 2).max(1) }
+    }
+}
+
+/// What a delivery asks of the publisher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Go,
+    /// The session's queue passed its high-water mark: wait for it to drain.
+    Congested,
 }
 
 #[derive(Debug)]
@@ -81,10 +117,12 @@ pub(crate) struct SessionState {
     pub ended: bool,
     /// Bumped at every attach, so a stale expiry timer knows it is stale.
     pub generation: u64,
+    /// Did not drain while a publisher waited: nobody waits for it until it drains.
+    pub lagging: bool,
 }
 
 impl Session {
-    pub fn new(uid: u64, client_id: String, expiry: Duration) -> Arc<Session> {
+    pub fn new(uid: u64, client_id: Arc<str>, expiry: Duration) -> Arc<Session> {
         Arc::new(Session {
             uid,
             client_id,
@@ -97,7 +135,9 @@ impl Session {
                 expiry,
                 ended: false,
                 generation: 0,
+                lagging: false,
             }),
+            drained: Notify::new(),
         })
     }
 
@@ -107,38 +147,84 @@ impl Session {
 
     /// Queues a message for this session and wakes its writer (see the module docs for
     /// what happens when the queue is full or the client is offline).
-    pub fn deliver(&self, delivery: Delivery, max_queued: usize) {
+    pub fn deliver(&self, delivery: Delivery, limits: QueueLimits) -> Flow {
         let mut st = self.lock();
         if st.ended || (st.conn.is_none() && delivery.qos == 0) {
-            return;
+            return Flow::Go;
         }
-        if st.pending.len() >= max_queued {
+        if st.pending.len() >= limits.max {
             if delivery.qos > 0 {
                 tracing::warn!(
                     client_id = %self.client_id,
                     topic = %delivery.message.topic,
-                    max_queued,
+                    max_queued = limits.max,
                     "session queue full, QoS 1 message dropped"
                 );
             } else {
                 tracing::debug!(client_id = %self.client_id, "session queue full, QoS 0 message dropped");
             }
-            return;
+            return Flow::Go;
         }
         st.pending.push_back(delivery);
-        if let Some(conn) = &st.conn {
-            conn.notify.notify_one();
+        let Some(conn) = &st.conn else { return Flow::Go };
+        conn.notify.notify_one();
+        match st.pending.len() >= limits.high && !st.lagging {
+            true => Flow::Congested,
+            false => Flow::Go,
         }
     }
 
-    /// A PUBACK: frees the in-flight slot.
+    /// Takes the next queued message; wakes held-up publishers when the queue falls
+    /// under the low-water mark.
+    pub fn pop_pending(st: &mut SessionState, session: &Session, low: usize) -> Option<Delivery> {
+        let delivery = st.pending.pop_front()?;
+        if st.pending.len() + 1 == low {
+            st.lagging = false;
+            session.drained.notify_waiters();
+        }
+        Some(delivery)
+    }
+
+    /// Wakes publishers held up by this session (it lost its connection or ended).
+    pub fn release_publishers(&self) {
+        self.drained.notify_waiters();
+    }
+
+    /// Waits until the queue is under the low-water mark, the session has no
+    /// connection, or `deadline`; at the deadline the session is marked lagging.
+    pub async fn wait_drained(&self, low: usize, deadline: Instant) {
+        loop {
+            let notified = self.drained.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let st = self.lock();
+                if st.ended || st.conn.is_none() || st.lagging || st.pending.len() < low {
+                    return;
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let mut st = self.lock();
+                if st.pending.len() >= low {
+                    st.lagging = true;
+                    tracing::debug!(client_id = %self.client_id, queued = st.pending.len(), "slow subscriber: publishers no longer wait for it");
+                }
+                return;
+            }
+        }
+    }
+
+    /// A PUBACK: frees the in-flight slot, and wakes the writer only if messages wait
+    /// for a slot (a wake-up per acknowledgement would double the writer's work).
     pub fn ack(&self, pkid: u16) -> bool {
         let mut st = self.lock();
         let Some(i) = st.inflight.iter().position(|(id, _)| *id == pkid) else {
             return false;
         };
         st.inflight.remove(i);
-        if let Some(conn) = &st.conn {
+        if !st.pending.is_empty()
+            && let Some(conn) = &st.conn
+        {
             conn.notify.notify_one();
         }
         true
@@ -190,12 +276,67 @@ mod tests {
     #[test]
     fn offline_sessions_queue_qos1_only_and_the_queue_is_bounded() {
         let s = Session::new(1, "c".into(), Duration::ZERO);
-        s.deliver(delivery(0), 2);
-        s.deliver(delivery(1), 2);
-        s.deliver(delivery(1), 2);
-        s.deliver(delivery(1), 2);
+        let limits = QueueLimits::new(2);
+        for qos in [0, 1, 1, 1] {
+            assert_eq!(s.deliver(delivery(qos), limits), Flow::Go, "offline: nobody waits");
+        }
         assert_eq!(s.lock().pending.len(), 2);
         assert!(s.lock().pending.iter().all(|d| d.qos == 1));
+    }
+
+    fn attach(s: &Session) {
+        let (kill, _) = mpsc::unbounded_channel();
+        let (_, closed) = watch::channel(false);
+        s.lock().conn =
+            Some(Attachment { conn_id: 7, notify: Arc::new(Notify::new()), kill, closed });
+    }
+
+    #[test]
+    fn a_connected_session_past_its_high_water_mark_holds_publishers_up() {
+        let s = Session::new(1, "c".into(), Duration::ZERO);
+        attach(&s);
+        let limits = QueueLimits::new(8);
+        assert_eq!((limits.high, limits.low), (6, 4));
+        let flows: Vec<Flow> = (0..8).map(|_| s.deliver(delivery(0), limits)).collect();
+        assert_eq!(flows.iter().filter(|f| **f == Flow::Congested).count(), 3);
+        assert_eq!(flows[5], Flow::Congested);
+        s.lock().lagging = true;
+        assert_eq!(s.deliver(delivery(0), limits), Flow::Go, "full: dropped, nobody waits");
+        assert_eq!(s.lock().pending.len(), 8);
+        // Draining under the low-water mark clears the lagging mark.
+        let mut st = s.lock();
+        while st.pending.len() >= limits.low {
+            Session::pop_pending(&mut st, &s, limits.low);
+        }
+        assert!(!st.lagging);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_publisher_goes_on_when_the_queue_drains_or_the_wait_ends() {
+        let s = Session::new(1, "c".into(), Duration::ZERO);
+        attach(&s);
+        let limits = QueueLimits::new(8);
+        for _ in 0..6 {
+            s.deliver(delivery(0), limits);
+        }
+        let far = Instant::now() + Duration::from_secs(30);
+        let waiter = {
+            let s = s.clone();
+            tokio::spawn(async move { s.wait_drained(limits.low, far).await })
+        };
+        tokio::task::yield_now().await;
+        {
+            let mut st = s.lock();
+            while Session::pop_pending(&mut st, &s, limits.low).is_some() {}
+        }
+        tokio::time::timeout(Duration::from_secs(10), waiter).await.unwrap().unwrap();
+        // Nobody drains: the wait ends at its deadline and the session is lagging.
+        for _ in 0..6 {
+            s.deliver(delivery(0), limits);
+        }
+        s.wait_drained(limits.low, Instant::now() + Duration::from_millis(20)).await;
+        assert!(s.lock().lagging);
+        assert_eq!(s.deliver(delivery(0), limits), Flow::Go);
     }
 
     #[test]

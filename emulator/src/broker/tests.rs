@@ -156,13 +156,13 @@ impl BrokerHooks for TestHooks {
         self.0.bump();
     }
 
-    fn on_message(&self, message: &Message) {
-        self.0.messages.lock().unwrap().push(message.clone());
+    fn on_message(&self, message: &Arc<Message>) {
+        self.0.messages.lock().unwrap().push((**message).clone());
         self.0.bump();
     }
 
-    fn on_delivery(&self, message: &Message, client_id: &str) {
-        self.0.deliveries.lock().unwrap().push((client_id.to_owned(), message.topic.clone()));
+    fn on_delivery(&self, message: &Arc<Message>, client_id: &Arc<str>) {
+        self.0.deliveries.lock().unwrap().push((client_id.to_string(), message.topic.clone()));
         self.0.bump();
     }
 }

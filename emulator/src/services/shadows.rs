@@ -19,13 +19,14 @@ pub fn on_message(app: &App, message: &Message) {
     publish(app, &message.scope, answer(app, &message.scope, &request, &message.payload));
 }
 
-/// Publishes the shadow service's answers as the emulator's own messages.
-pub fn publish(app: &App, scope: &Scope, messages: Vec<(String, Value)>) {
-    for (topic, doc) in messages {
+/// Publishes the shadow service's answers (JSON documents) as the emulator's own
+/// messages.
+pub fn publish(app: &App, scope: &Scope, messages: Vec<(String, Bytes)>) {
+    for (topic, payload) in messages {
         app.publish(Message {
             scope: scope.clone(),
             topic,
-            payload: Bytes::from(doc.to_string()),
+            payload,
             qos: 1,
             retain: false,
             properties: MessageProperties::default(),
@@ -35,13 +36,13 @@ pub fn publish(app: &App, scope: &Scope, messages: Vec<(String, Value)>) {
     }
 }
 
-/// The (topic, document) pairs a request is answered with, in publishing order.
+/// The (topic, JSON document) pairs a request is answered with, in publishing order.
 pub fn answer(
     app: &App,
     scope: &Scope,
     request: &ShadowTopic<'_>,
     payload: &[u8],
-) -> Vec<(String, Value)> {
+) -> Vec<(String, Bytes)> {
     let shadows = Shadows { store: &app.store, clock: app.clock.as_ref() };
     let (thing, name) = (request.thing, request.name);
     let result = match request.op {
@@ -50,10 +51,10 @@ pub fn answer(
         }
         ShadowOp::Get => request::parse_token_only(payload)
             .and_then(|token| shadows.get(scope, thing, name, token.as_deref()))
-            .map(|doc| vec![(request.response("accepted"), doc)]),
+            .map(|doc| vec![(request.response("accepted"), json(&doc))]),
         ShadowOp::Delete => request::parse_token_only(payload)
             .and_then(|token| shadows.delete(scope, thing, name, token.as_deref()))
-            .map(|doc| vec![(request.response("accepted"), doc)]),
+            .map(|doc| vec![(request.response("accepted"), json(&doc))]),
     };
     match result {
         Ok(out) => out,
@@ -61,6 +62,11 @@ pub fn answer(
     }
 }
 
-fn rejection<S: crate::domain::Store>(shadows: &Shadows<'_, S>, e: &ShadowError) -> Value {
-    e.document(shadows.timestamp())
+/// A document as a message payload.
+pub fn json(doc: &Value) -> Bytes {
+    Bytes::from(doc.to_string())
+}
+
+fn rejection<S: crate::domain::Store>(shadows: &Shadows<'_, S>, e: &ShadowError) -> Bytes {
+    json(&e.document(shadows.timestamp()))
 }

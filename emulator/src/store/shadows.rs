@@ -4,7 +4,7 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value};
 
 use super::{SqlTx, store_err};
-use crate::domain::shadow::document::{Section, ShadowDocument};
+use crate::domain::shadow::document::{Part, Section, Sections, ShadowDocument};
 use crate::domain::shadow::{ShadowRecords, StoredShadow};
 use crate::domain::{Scope, StoreError};
 
@@ -27,16 +27,10 @@ fn section(
     Section { values: take(state), metadata: take(metadata) }
 }
 
-fn columns(d: &ShadowDocument) -> (String, String) {
-    let mut state = Map::new();
-    let mut metadata = Map::new();
-    for (key, s) in [("desired", &d.desired), ("reported", &d.reported)] {
-        if !s.is_empty() {
-            state.insert(key.into(), Value::Object(s.values.clone()));
-            metadata.insert(key.into(), Value::Object(s.metadata.clone()));
-        }
-    }
-    (Value::Object(state).to_string(), Value::Object(metadata).to_string())
+fn columns(d: &ShadowDocument) -> Result<(String, String), StoreError> {
+    let state = serde_json::to_string(&Sections(d, Part::Values)).map_err(store_err)?;
+    let metadata = serde_json::to_string(&Sections(d, Part::Metadata)).map_err(store_err)?;
+    Ok((state, metadata))
 }
 
 impl ShadowRecords for SqlTx<'_> {
@@ -79,7 +73,7 @@ impl ShadowRecords for SqlTx<'_> {
         name: &str,
         shadow: &StoredShadow,
     ) -> Result<(), StoreError> {
-        let (state, metadata) = columns(&shadow.document);
+        let (state, metadata) = columns(&shadow.document)?;
         self.0
             .prepare_cached(
                 "INSERT OR REPLACE INTO shadows \

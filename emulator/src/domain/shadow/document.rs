@@ -2,6 +2,7 @@
 //! reported sections with per-leaf metadata timestamps (L10156-10221, L10321-10610),
 //! the delta between desired and reported (L10649-10738), and the response documents.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::request::{SectionPatch, StatePatch};
@@ -94,6 +95,84 @@ pub fn request_metadata(state: &Value, timestamp: i64) -> Value {
     }
 }
 
+/// [`request_metadata`] written straight to JSON, without building the tree.
+pub struct RequestMetadata<'a>(pub &'a Value, pub i64);
+
+impl Serialize for RequestMetadata<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    map.serialize_entry(k, &RequestMetadata(v, self.1))?;
+                }
+                map.end()
+            }
+            _ => {
+                let mut map = s.serialize_map(Some(1))?;
+                map.serialize_entry("timestamp", &self.1)?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// Which half of the sections a [`Sections`] view writes.
+#[derive(Clone, Copy)]
+pub enum Part {
+    Values,
+    Metadata,
+}
+
+/// `{"desired": .., "reported": ..}` of a document's values or metadata, empty
+/// sections left out, serialized from the document without copying it.
+pub struct Sections<'a>(pub &'a ShadowDocument, pub Part);
+
+impl Serialize for Sections<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Sections(doc, part) = self;
+        let present = [("desired", &doc.desired), ("reported", &doc.reported)]
+            .into_iter()
+            .filter(|(_, section)| !section.is_empty());
+        let mut map = s.serialize_map(None)?;
+        for (name, section) in present {
+            match part {
+                Part::Values => map.serialize_entry(name, &section.values)?,
+                Part::Metadata => map.serialize_entry(name, &section.metadata)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The full document (`{"state", "metadata", "version"}`) as `/update/documents`
+/// carries it, serialized without copying the document.
+pub struct Full<'a>(pub &'a ShadowDocument);
+
+impl Serialize for Full<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("state", &Sections(self.0, Part::Values))?;
+        map.serialize_entry("metadata", &Sections(self.0, Part::Metadata))?;
+        map.serialize_entry("version", &self.0.version)?;
+        map.end()
+    }
+}
+
+/// Counts the bytes a value serializes to, without keeping them.
+#[derive(Default)]
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The delta of `desired` against `reported`: every desired field absent from or
 /// different in reported, nested objects kept from the root down to the differing
 /// leaves, arrays compared whole (L10649-10738). Returns values and metadata.
@@ -145,7 +224,11 @@ impl ShadowDocument {
     /// Bytes of desired + reported as stored, the figure the 8 KB limit counts.
     pub fn state_size(&self) -> usize {
         let len = |m: &Map<String, Value>| {
-            if m.is_empty() { 0 } else { serde_json::to_vec(m).map_or(0, |v| v.len()) }
+            let mut count = ByteCount::default();
+            if m.is_empty() || serde_json::to_writer(&mut count, m).is_err() {
+                return 0;
+            }
+            count.0
         };
         len(&self.desired.values) + len(&self.reported.values)
     }
@@ -157,7 +240,7 @@ impl ShadowDocument {
         (!values.is_empty()).then_some((values, metadata))
     }
 
-    fn sections(&self, with_delta: bool) -> (Map<String, Value>, Map<String, Value>) {
+    fn sections_with_delta(&self) -> (Map<String, Value>, Map<String, Value>) {
         let mut state = Map::new();
         let mut metadata = Map::new();
         for (name, section) in [("desired", &self.desired), ("reported", &self.reported)] {
@@ -166,7 +249,7 @@ impl ShadowDocument {
                 metadata.insert(name.into(), Value::Object(section.metadata.clone()));
             }
         }
-        if with_delta && let Some((values, meta)) = self.delta() {
+        if let Some((values, meta)) = self.delta() {
             state.insert("delta".into(), Value::Object(values));
             metadata.insert("delta".into(), Value::Object(meta));
         }
@@ -175,14 +258,13 @@ impl ShadowDocument {
 
     /// The full document as `/update/documents` carries it: state, metadata, version.
     pub fn full(&self) -> Value {
-        let (state, metadata) = self.sections(false);
-        json!({ "state": state, "metadata": metadata, "version": self.version })
+        serde_json::to_value(Full(self)).unwrap_or_default()
     }
 
     /// The GET response: state and metadata with their `delta`, version, timestamp,
     /// and the request's client token.
     pub fn get_response(&self, timestamp: i64, client_token: Option<&str>) -> Value {
-        let (state, metadata) = self.sections(true);
+        let (state, metadata) = self.sections_with_delta();
         let doc = json!({
             "state": state,
             "metadata": metadata,
@@ -192,16 +274,22 @@ impl ShadowDocument {
         with_client_token(doc, client_token)
     }
 
-    /// The `/update/delta` message (L9846-9860), `None` when nothing differs.
-    pub fn delta_message(&self, timestamp: i64, client_token: Option<&str>) -> Option<Value> {
-        let (values, metadata) = self.delta()?;
-        let doc = json!({
-            "version": self.version,
-            "timestamp": timestamp,
-            "state": values,
-            "metadata": metadata,
-        });
-        Some(with_client_token(doc, client_token))
+    /// The `/update/delta` message (L9846-9860) as JSON, `None` when nothing differs.
+    pub fn delta_message(&self, timestamp: i64, client_token: Option<&str>) -> Option<Vec<u8>> {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct DeltaMessage<'a> {
+            version: i64,
+            timestamp: i64,
+            state: Map<String, Value>,
+            metadata: Map<String, Value>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            client_token: Option<&'a str>,
+        }
+        let (state, metadata) = self.delta()?;
+        let message =
+            DeltaMessage { version: self.version, timestamp, state, metadata, client_token };
+        serde_json::to_vec(&message).ok()
     }
 }
 

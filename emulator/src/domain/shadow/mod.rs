@@ -8,13 +8,14 @@ pub mod error;
 pub mod request;
 pub mod topics;
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 
 pub use document::ShadowDocument;
 pub use error::ShadowError;
 
 use crate::domain::{Clock, Millis, Scope, Store, StoreError};
-use document::{MAX_STATE_BYTES, request_metadata, with_client_token};
+use document::{Full, MAX_STATE_BYTES, RequestMetadata, with_client_token};
 use request::{SectionPatch, StatePatch};
 
 /// How long a deleted shadow's version is remembered: a shadow re-created within 48
@@ -61,22 +62,24 @@ pub trait ShadowRecords {
     ) -> Result<Vec<String>, StoreError>;
 }
 
-/// What an accepted update publishes (and REST answers with `accepted`).
+/// What an accepted update publishes (and REST answers with `accepted`), each a JSON
+/// document ready to send: an update is on the hot path of a device fleet, so the
+/// documents are written once, straight from the shadow, rather than built as trees.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateOutcome {
     /// `/update/accepted`: the request's fields with their metadata (L11493-11499).
-    pub accepted: Value,
+    pub accepted: Bytes,
     /// `/update/delta`, when the update had `desired` and something still differs
     /// (seed-inventory DEFECT D26).
-    pub delta: Option<Value>,
+    pub delta: Option<Bytes>,
     /// `/update/documents`: previous (or null) and current full documents.
-    pub documents: Value,
+    pub documents: Bytes,
 }
 
 impl UpdateOutcome {
     /// The (topic, document) messages of the update made through `request`'s topics,
     /// in publishing order: accepted, delta (if any), documents.
-    pub fn messages(&self, request: &topics::ShadowTopic<'_>) -> Vec<(String, Value)> {
+    pub fn messages(&self, request: &topics::ShadowTopic<'_>) -> Vec<(String, Bytes)> {
         let mut out = vec![(request.response("accepted"), self.accepted.clone())];
         if let Some(delta) = &self.delta {
             out.push((request.response("delta"), delta.clone()));
@@ -84,6 +87,43 @@ impl UpdateOutcome {
         out.push((request.response("documents"), self.documents.clone()));
         out
     }
+}
+
+/// The `/update/accepted` document: the request's state echoed with a timestamp at
+/// every leaf, the new version, the time and the client token.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Accepted<'a> {
+    state: &'a Value,
+    metadata: RequestMetadata<'a>,
+    version: i64,
+    timestamp: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_token: Option<&'a str>,
+}
+
+/// The `/update/documents` document, around the previous document already written.
+fn documents(
+    previous: Option<&[u8]>,
+    current: &ShadowDocument,
+    timestamp: i64,
+) -> Result<Bytes, ShadowError> {
+    let mut out = Vec::with_capacity(256 + 2 * previous.map_or(0, <[u8]>::len));
+    out.extend_from_slice(b"{\"previous\":");
+    out.extend_from_slice(previous.unwrap_or(b"null"));
+    out.extend_from_slice(b",\"current\":");
+    serde_json::to_writer(&mut out, &Full(current)).map_err(write_error)?;
+    out.extend_from_slice(format!(",\"timestamp\":{timestamp}}}").as_bytes());
+    Ok(Bytes::from(out))
+}
+
+fn write_error(e: serde_json::Error) -> ShadowError {
+    tracing::error!(error = %e, "could not write a shadow document");
+    ShadowError::internal()
+}
+
+fn to_bytes(doc: &impl serde::Serialize) -> Result<Bytes, ShadowError> {
+    serde_json::to_vec(doc).map(Bytes::from).map_err(write_error)
 }
 
 /// A page of ListNamedShadowsForThing.
@@ -122,46 +162,47 @@ impl<S: Store> Shadows<'_, S> {
         let (now, timestamp) = self.now();
         self.store.write_data(|tx| {
             let stored = tx.shadow(scope, thing, storage_name(name))?;
-            let (previous, base_version) = match &stored {
-                Some(s) if s.deleted_at.is_none() => (Some(s.document.clone()), s.document.version),
+            let (mut document, live) = match stored {
+                Some(s) if s.deleted_at.is_none() => (s.document, true),
                 Some(s) if s.deleted_at.is_some_and(|d| now - d < VERSION_MEMORY_MILLIS) => {
-                    (None, s.document.version)
+                    (ShadowDocument { version: s.document.version, ..Default::default() }, false)
                 }
-                _ => (None, 0),
+                _ => (ShadowDocument::default(), false),
             };
-            if request.version.is_some_and(|v| v != base_version) {
+            if request.version.is_some_and(|v| v != document.version) {
                 return Err(ShadowError::version_conflict().with_token(token));
             }
-            let mut document = previous.clone().unwrap_or_default();
+            // The previous document is only ever needed as JSON: written before the
+            // update changes it in place.
+            let previous = match live {
+                true => Some(serde_json::to_vec(&Full(&document)).map_err(write_error)?),
+                false => None,
+            };
             document.apply(&request.state, timestamp);
-            document.version = base_version + 1;
+            document.version += 1;
             if document.state_size() > MAX_STATE_BYTES {
                 return Err(ShadowError::too_large().with_token(token));
             }
-            tx.put_shadow(
-                scope,
-                thing,
-                storage_name(name),
-                &StoredShadow { document: document.clone(), deleted_at: None },
-            )?;
-            let accepted = json!({
-                "state": request.raw_state,
-                "metadata": request_metadata(&request.raw_state, timestamp),
-                "version": document.version,
-                "timestamp": timestamp,
-            });
-            let accepted = with_client_token(accepted, token);
+            let stored = StoredShadow { document, deleted_at: None };
+            tx.put_shadow(scope, thing, storage_name(name), &stored)?;
+            let document = &stored.document;
+            let accepted = to_bytes(&Accepted {
+                state: &request.raw_state,
+                metadata: RequestMetadata(&request.raw_state, timestamp),
+                version: document.version,
+                timestamp,
+                client_token: token,
+            })?;
             let had_desired = matches!(
                 &request.state,
                 StatePatch::Sections { desired, .. } if !desired.is_absent()
                     && !matches!(desired, SectionPatch::Remove)
             );
-            let delta = if had_desired { document.delta_message(timestamp, token) } else { None };
-            let documents = json!({
-                "previous": previous.as_ref().map(ShadowDocument::full),
-                "current": document.full(),
-                "timestamp": timestamp,
-            });
+            let delta = match had_desired {
+                true => document.delta_message(timestamp, token).map(Bytes::from),
+                false => None,
+            };
+            let documents = documents(previous.as_deref(), document, timestamp)?;
             Ok(UpdateOutcome { accepted, delta, documents })
         })
     }
@@ -257,8 +298,25 @@ mod tests {
         Scope::new("123456789012", "us-east-1")
     }
 
-    fn update(f: &Fixture, name: Option<&str>, doc: Value) -> Result<UpdateOutcome, ShadowError> {
-        f.shadows().update(&scope(), "bulb", name, doc.to_string().as_bytes())
+    /// An [`UpdateOutcome`] with its documents parsed back.
+    #[derive(Debug)]
+    struct Outcome {
+        accepted: Value,
+        delta: Option<Value>,
+        documents: Value,
+    }
+
+    fn parse(b: &Bytes) -> Value {
+        serde_json::from_slice(b).expect("the service writes JSON")
+    }
+
+    fn update(f: &Fixture, name: Option<&str>, doc: Value) -> Result<Outcome, ShadowError> {
+        let o = f.shadows().update(&scope(), "bulb", name, doc.to_string().as_bytes())?;
+        Ok(Outcome {
+            accepted: parse(&o.accepted),
+            delta: o.delta.as_ref().map(parse),
+            documents: parse(&o.documents),
+        })
     }
 
     #[test]

@@ -114,14 +114,13 @@ fn section(
         None => Ok(SectionPatch::Absent),
         Some(Value::Null) => Ok(SectionPatch::Remove),
         Some(Value::Object(m)) => {
-            let section = Value::Object(m.clone());
-            if depth(&section) > MAX_DEPTH {
+            if 1 + m.values().map(depth).max().unwrap_or(0) > MAX_DEPTH {
                 return Err(ShadowError::new(
                     400,
                     format!("JSON contains too many levels of nesting; maximum is {MAX_DEPTH}"),
                 ));
             }
-            if array_with_null(&section) {
+            if m.values().any(array_with_null) {
                 return Err(ShadowError::new(400, "State contains an invalid node"));
             }
             Ok(SectionPatch::Merge(m.clone()))
@@ -134,7 +133,7 @@ fn section(
 /// `version` are ignored (L16782); unknown fields inside `state` are refused
 /// (L11529; seed-inventory DEFECT D25).
 pub fn parse_update(payload: &[u8]) -> Result<UpdateRequest, ShadowError> {
-    let Value::Object(doc) = decode(payload)? else {
+    let Value::Object(mut doc) = decode(payload)? else {
         return Err(ShadowError::invalid_json());
     };
     let token = client_token(&doc)?;
@@ -148,8 +147,7 @@ pub fn parse_update(payload: &[u8]) -> Result<UpdateRequest, ShadowError> {
         ),
     };
     let raw_state = doc
-        .get("state")
-        .cloned()
+        .remove("state")
         .ok_or_else(|| fail(ShadowError::new(400, "Missing required node: state")))?;
     let state = match &raw_state {
         Value::Null => StatePatch::Clear,
