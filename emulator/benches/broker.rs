@@ -31,13 +31,14 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1;
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
-use rumqttc::{
-    AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
-};
+use rumqttc::QoS;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf};
 use tokio::sync::watch;
+
+mod broker_client;
+use broker_client::{self as client, Conn};
 
 const BIN: &str = env!("CARGO_BIN_EXE_iot-emulator");
 const ACCOUNT: &str = "123456789012";
@@ -460,18 +461,6 @@ impl Target {
             .and_then(|p| std::fs::read_to_string(p).ok())
             .map_or(0, |log| log.lines().filter(|l| l.contains(needle)).count())
     }
-
-    fn options(&self, client_id: &str) -> MqttOptions {
-        let host =
-            if self.tls.is_some() { "localhost".to_owned() } else { self.addr.ip().to_string() };
-        let mut o = MqttOptions::new(client_id, host, self.addr.port());
-        o.set_keep_alive(Duration::from_secs(60));
-        o.set_clean_session(true);
-        if let Some(tls) = &self.tls {
-            o.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls.clone())));
-        }
-        o
-    }
 }
 
 fn epoch() -> Instant {
@@ -495,33 +484,22 @@ fn payload(seq: u64, kind: u8) -> Bytes {
     Bytes::from(p)
 }
 
-/// Polls an event loop until `pred` matches an event; errors and timeouts panic.
-async fn poll_until(el: &mut EventLoop, what: &str, pred: impl Fn(&Event) -> bool) {
-    let until = tokio::time::Instant::now() + TIMEOUT;
-    loop {
-        match tokio::time::timeout_at(until, el.poll()).await {
-            Ok(Ok(ev)) if pred(&ev) => return,
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => panic!("{what}: {e}"),
-            Err(_) => panic!("{what}: nothing within {TIMEOUT:?}"),
-        }
+/// Connects a load client, or panics with the broker's name.
+async fn connect(target: &Target, client_id: &str) -> Conn {
+    match tokio::time::timeout(TIMEOUT, Conn::connect(target.addr, target.tls.as_ref(), client_id))
+        .await
+    {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => panic!("{} {client_id}: connecting: {e}", target.name),
+        Err(_) => panic!("{} {client_id}: no CONNACK within {TIMEOUT:?}", target.name),
     }
 }
 
-async fn connect(target: &Target, client_id: &str) -> (AsyncClient, EventLoop) {
-    let (client, mut el) = AsyncClient::new(target.options(client_id), 1_000);
-    // Nagle's algorithm off on the client side (the emulator sets TCP_NODELAY on its
-    // side; mosquitto and rumqttd keep their defaults): otherwise the closed loop stalls
-    // on delayed ACKs.
-    let mut net = rumqttc::NetworkOptions::new();
-    net.set_tcp_nodelay(true);
-    el.set_network_options(net);
-    poll_until(&mut el, &format!("{} CONNACK for {client_id}", target.name), |e| {
-        matches!(e, Event::Incoming(Packet::ConnAck(_)))
-    })
-    .await;
-    (client, el)
-}
+/// QoS 1 messages the publisher keeps unacknowledged at most (rumqttc's default, and
+/// the emulator's and rumqttd's in-flight window).
+const PUBLISHER_INFLIGHT: u64 = 100;
+/// Encoded publishes the publisher gathers before writing them in one go.
+const PUBLISH_BATCH: usize = 16 * 1024;
 
 /// Counters a run's subscribers share with the run.
 struct Shared {
@@ -559,41 +537,64 @@ struct SubStats {
 
 async fn subscriber_pump(
     index: usize,
-    mut el: EventLoop,
+    mut conn: Conn,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) -> SubStats {
     let mut stats = SubStats { received: 0, last_at: None, latencies_us: Vec::new(), error: None };
     let mut probed = false;
+    let mut acks = BytesMut::new();
     loop {
-        let ev = tokio::select! {
+        loop {
+            let (header, body) = match client::next_packet(&mut conn.buf) {
+                Ok(Some(packet)) => packet,
+                Ok(None) => break,
+                Err(e) => {
+                    stats.error = Some(e.to_string());
+                    return stats;
+                }
+            };
+            let Some((qos, pkid, payload)) = client::parse_publish(header, &body) else {
+                continue;
+            };
+            if qos > 0 {
+                client::put_puback(&mut acks, pkid);
+            }
+            let now = now_nanos();
+            if payload.len() != PAYLOAD {
+                continue;
+            }
+            if payload[16] == KIND_PROBE {
+                if !probed {
+                    probed = true;
+                    shared.probed.fetch_add(1, Ordering::Relaxed);
+                }
+                continue;
+            }
+            let seq = u64::from_le_bytes(payload[0..8].try_into().unwrap());
+            let sent = u64::from_le_bytes(payload[8..16].try_into().unwrap());
+            shared.last_seq[index].fetch_max(seq, Ordering::Relaxed);
+            stats.received += 1;
+            stats.last_at = Some(Instant::now());
+            stats.latencies_us.push((now.saturating_sub(sent) / 1_000).min(u32::MAX as u64) as u32);
+            shared.received.fetch_add(1, Ordering::Relaxed);
+        }
+        shared.progress.notify_one();
+        if !acks.is_empty()
+            && let Err(e) = conn.wr.write_all(&acks.split()).await
+        {
+            stats.error = Some(e.to_string());
+            break;
+        }
+        let read = tokio::select! {
             biased;
             _ = stop.wait_for(|s| *s) => break,
-            ev = el.poll() => ev,
+            read = conn.rd.read_buf(&mut conn.buf) => read,
         };
-        match ev {
-            Ok(Event::Incoming(Packet::Publish(p))) => {
-                let now = now_nanos();
-                if p.payload.len() != PAYLOAD {
-                    continue;
-                }
-                if p.payload[16] == KIND_PROBE {
-                    if !probed {
-                        probed = true;
-                        shared.probed.fetch_add(1, Ordering::Relaxed);
-                    }
-                    continue;
-                }
-                let seq = u64::from_le_bytes(p.payload[0..8].try_into().unwrap());
-                let sent = u64::from_le_bytes(p.payload[8..16].try_into().unwrap());
-                shared.last_seq[index].fetch_max(seq, Ordering::Relaxed);
-                shared.progress.notify_one();
-                stats.received += 1;
-                stats.last_at = Some(Instant::now());
-                stats
-                    .latencies_us
-                    .push((now.saturating_sub(sent) / 1_000).min(u32::MAX as u64) as u32);
-                shared.received.fetch_add(1, Ordering::Relaxed);
+        match read {
+            Ok(0) => {
+                stats.error = Some("closed by the broker".into());
+                break;
             }
             Ok(_) => {}
             Err(e) => {
@@ -605,18 +606,44 @@ async fn subscriber_pump(
     stats
 }
 
-/// Keeps a publisher's event loop going (sends, PUBACKs) until `stop`.
-async fn publisher_pump(mut el: EventLoop, mut stop: watch::Receiver<bool>) -> Option<String> {
+/// Counts the publisher's PUBACKs until `stop`.
+async fn publisher_acks(
+    mut conn_rd: ReadHalf<Box<dyn client::Io>>,
+    mut buf: BytesMut,
+    acks: Arc<PubAcks>,
+    mut stop: watch::Receiver<bool>,
+) -> Option<String> {
     loop {
-        let ev = tokio::select! {
+        loop {
+            match client::next_packet(&mut buf) {
+                Ok(Some((header, body))) => {
+                    if client::parse_puback(header, &body).is_some() {
+                        acks.count.fetch_add(1, Ordering::Relaxed);
+                        acks.arrived.notify_one();
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Some(e.to_string()),
+            }
+        }
+        let read = tokio::select! {
             biased;
             _ = stop.wait_for(|s| *s) => return None,
-            ev = el.poll() => ev,
+            read = conn_rd.read_buf(&mut buf) => read,
         };
-        if let Err(e) = ev {
-            return Some(e.to_string());
+        match read {
+            Ok(0) => return Some("closed by the broker".into()),
+            Ok(_) => {}
+            Err(e) => return Some(e.to_string()),
         }
     }
+}
+
+/// PUBACKs the publisher has received.
+#[derive(Default)]
+struct PubAcks {
+    count: AtomicU64,
+    arrived: tokio::sync::Notify,
 }
 
 #[derive(Clone, Default)]
@@ -671,26 +698,29 @@ async fn run(
     messages: u64,
     load: Load,
 ) -> RunResult {
+    let qos = qos as u8;
     let topic = format!("bench/{label}/data");
     let shared = Arc::new(Shared::new(subscribers));
     let warnings_before = target.log_matches("queue full");
     let (stop_tx, stop_rx) = watch::channel(false);
 
     let mut subs = Vec::with_capacity(subscribers);
-    let mut sub_clients = Vec::with_capacity(subscribers);
     for i in 0..subscribers {
         let id = format!("bench-{label}-sub-{i}");
-        let (client, mut el) = connect(target, &id).await;
-        client.subscribe(&topic, qos).await.unwrap();
-        poll_until(&mut el, &format!("{} SUBACK for {id}", target.name), |e| {
-            matches!(e, Event::Incoming(Packet::SubAck(_)))
-        })
-        .await;
-        subs.push(tokio::spawn(subscriber_pump(i, el, shared.clone(), stop_rx.clone())));
-        sub_clients.push(client);
+        let mut conn = connect(target, &id).await;
+        tokio::time::timeout(TIMEOUT, conn.subscribe(&topic, qos))
+            .await
+            .unwrap_or_else(|_| panic!("{} {id}: no SUBACK within {TIMEOUT:?}", target.name))
+            .unwrap_or_else(|e| panic!("{} {id}: subscribing: {e}", target.name));
+        subs.push(tokio::spawn(subscriber_pump(i, conn, shared.clone(), stop_rx.clone())));
     }
-    let (publisher, el) = connect(target, &format!("bench-{label}-pub")).await;
-    let pub_pump = tokio::spawn(publisher_pump(el, stop_rx.clone()));
+    let publisher = connect(target, &format!("bench-{label}-pub")).await;
+    let Conn { rd: pub_rd, wr: mut pub_wr, buf: pub_buf } = publisher;
+    let acks = Arc::new(PubAcks::default());
+    let pub_pump = tokio::spawn(publisher_acks(pub_rd, pub_buf, acks.clone(), stop_rx.clone()));
+    // QoS 1 publishes sent, probes included (in flight = sent - acknowledged).
+    let mut sent_qos1 = 0u64;
+    let mut batch = BytesMut::with_capacity(PUBLISH_BATCH + 1024);
 
     // Every subscriber sees a probe before anything is measured.
     let until = Instant::now() + TIMEOUT;
@@ -701,7 +731,9 @@ async fn run(
             target.name,
             shared.probed.load(Ordering::Relaxed)
         );
-        publisher.publish_bytes(&topic, qos, false, payload(0, KIND_PROBE)).await.unwrap();
+        sent_qos1 += u64::from(qos);
+        client::put_publish(&mut batch, &topic, qos, pkid(sent_qos1), &payload(0, KIND_PROBE));
+        pub_wr.write_all(&batch.split()).await.expect("publishing a probe");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -713,6 +745,19 @@ async fn run(
     let cap = started + RUN_CAP;
     let mut note = String::new();
     'publish: for seq in 1..=messages {
+        let window_full = |acked: u64| qos == 1 && sent_qos1 - acked >= PUBLISHER_INFLIGHT;
+        let will_wait = match load {
+            Load::Open => false,
+            Load::Paced(_) => true,
+            Load::Window => seq - 1 - shared.slowest().min(seq - 1) >= WINDOW,
+        } || window_full(acks.count.load(Ordering::Relaxed));
+        if will_wait
+            && !batch.is_empty()
+            && let Err(e) = pub_wr.write_all(&batch.split()).await
+        {
+            note = format!("publisher: {e}");
+            break;
+        }
         match load {
             Load::Open => {}
             Load::Paced(pace) => {
@@ -735,11 +780,29 @@ async fn run(
             }
             Load::Window => {}
         }
+        while window_full(acks.count.load(Ordering::Relaxed)) {
+            if Instant::now() >= cap {
+                break;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(5), acks.arrived.notified()).await;
+        }
         if Instant::now() >= cap {
             note = format!("publishing stopped at the {RUN_CAP:?} cap after {} messages", seq - 1);
             break;
         }
-        publisher.publish_bytes(&topic, qos, false, payload(seq, KIND_DATA)).await.unwrap();
+        sent_qos1 += u64::from(qos);
+        client::put_publish(&mut batch, &topic, qos, pkid(sent_qos1), &payload(seq, KIND_DATA));
+        if (batch.len() >= PUBLISH_BATCH || matches!(load, Load::Paced(_)))
+            && let Err(e) = pub_wr.write_all(&batch.split()).await
+        {
+            note = format!("publisher: {e}");
+            break;
+        }
+    }
+    if !batch.is_empty()
+        && let Err(e) = pub_wr.write_all(&batch.split()).await
+    {
+        note = format!("publisher: {e}");
     }
 
     // Drain: until everything arrived, nothing arrived for IDLE_END, or the cap.
@@ -787,8 +850,7 @@ async fn run(
     if let Some(e) = pub_pump.await.expect("the publisher task panicked") {
         note.push_str(&format!(" publisher error: {e};"));
     }
-    drop(publisher);
-    drop(sub_clients);
+    drop(pub_wr);
     let dropped_warnings = target.log_matches("queue full").saturating_sub(warnings_before);
     if dropped_warnings > 0 {
         note.push_str(&format!(
@@ -842,6 +904,11 @@ async fn run(
     // Let the broker finish closing the run's connections.
     tokio::time::sleep(Duration::from_millis(300)).await;
     result
+}
+
+/// The packet id of the `n`th QoS 1 publish: never 0, unique among any 65 535 in a row.
+fn pkid(n: u64) -> u16 {
+    (n % 65_535) as u16 + 1
 }
 
 fn pct(p: Option<f64>) -> String {
