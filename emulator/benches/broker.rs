@@ -12,8 +12,11 @@
 //! the emulator over mutual TLS (a registered certificate with a policy, created through
 //! its HTTP API) and on plain TCP, mosquitto with its defaults and with
 //! `set_tcp_nodelay true`, and rumqttd. The load client is the same for all of them:
-//! rumqttc `AsyncClient`s speaking MQTT 3.1.1 in this process (TCP_NODELAY on), and raw
-//! sockets for the idle connections. Every throughput run is done twice: open loop (the
+//! `broker_client`, MQTT 3.1.1 written by hand in batches on TCP or TLS streams in
+//! this process (TCP_NODELAY on), cheap enough that the brokers, not the client, set
+//! the pace on the 2 shared cores; raw sockets too for the idle connections.
+//! `BROKER_BENCH_ONLY` (comma-separated substrings of broker names, plus `memory`)
+//! narrows a run. Every throughput run is done twice: open loop (the
 //! publisher sends as fast as it can; a broker that accepts faster than it delivers
 //! drops) and closed loop (the publisher keeps at most `WINDOW` messages on their way).
 //! Every run is bounded in count and in time.
@@ -1117,7 +1120,7 @@ fn main() {
         _ => {}
     }
     println!(
-        "load: {PAYLOAD}-byte payloads, MQTT 3.1.1, rumqttc AsyncClient. 1->1: QoS 0 {MESSAGES_QOS0} msgs, QoS 1 {MESSAGES_QOS1} msgs; fan-out 1->{FANOUT_SUBSCRIBERS} QoS 0 {FANOUT_MESSAGES} msgs; each once open loop (publisher as fast as it goes) and once closed loop (at most {WINDOW} msgs not yet at every subscriber, refilled at half); paced: {PACED_MESSAGES} msgs, 1 per {PACED_INTERVAL:?}; each run capped at {RUN_CAP:?}"
+        "load: {PAYLOAD}-byte payloads, MQTT 3.1.1, this bench's raw client (batched writes, TCP_NODELAY). 1->1: QoS 0 {MESSAGES_QOS0} msgs, QoS 1 {MESSAGES_QOS1} msgs; fan-out 1->{FANOUT_SUBSCRIBERS} QoS 0 {FANOUT_MESSAGES} msgs; each once open loop (publisher as fast as it goes) and once closed loop (at most {WINDOW} msgs not yet at every subscriber, refilled at half); paced: {PACED_MESSAGES} msgs, 1 per {PACED_INTERVAL:?}; each run capped at {RUN_CAP:?}"
     );
     let dir = tempfile::tempdir().expect("a temp dir");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();

@@ -118,7 +118,8 @@ pub fn parse_puback(header: u8, body: &Bytes) -> Option<u16> {
 
 impl Conn {
     /// Connects (TCP_NODELAY, TLS to `localhost` when `tls` is given) and completes
-    /// CONNECT / CONNACK with a clean session and keep-alive off.
+    /// CONNECT / CONNACK with a clean session and a 1200 s keep-alive (subscribers at
+    /// QoS 0 send nothing for a whole run; rumqttd refuses a keep-alive of 0).
     pub async fn connect(
         addr: SocketAddr,
         tls: Option<&Arc<ClientConfig>>,
@@ -140,9 +141,10 @@ impl Conn {
         out.put_u8(0x10);
         put_remaining_length(&mut out, variable);
         put_str(&mut out, "MQTT");
-        // Level 4 (3.1.1), clean session, keep-alive 0 (off: subscribers at QoS 0
-        // send nothing for a whole run).
-        out.put_slice(&[4, 0x02, 0, 0]);
+        // Level 4 (3.1.1), clean session, keep-alive 1200 s.
+        out.put_u8(4);
+        out.put_u8(0x02);
+        out.put_u16(1_200);
         put_str(&mut out, client_id);
         conn.wr.write_all(&out).await?;
         let (header, body) = conn.next().await?;
