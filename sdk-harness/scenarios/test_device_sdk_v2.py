@@ -130,14 +130,12 @@ def test_mqtt_with_alpn_x_amzn_mqtt_ca_on_the_443_style_port(emulator_with_accou
         alpn_connection(emu, cert, client_id, ["x-amzn-http-ca"]).connect().result(TIMEOUT)
 
 
-def test_mqtt_over_websocket_with_a_sigv4_presigned_url(emulator_with_account):
-    """awscrt signs the WebSocket handshake with SigV4 (service iotdevicegateway),
-    as `websockets_with_default_aws_signing` does; here over plain ws:// to the
-    emulator's HTTP port, with static credentials of the account."""
-    from awscrt import auth, io
-    emu = emulator_with_account
-    port = int(emu.http_url.rsplit(":", 1)[1])
-    provider = auth.AwsCredentialsProvider.new_static(ACCOUNT, "secret")
+def websocket_signer(secret):
+    """A handshake transform that presigns the WebSocket URL with SigV4 (service
+    iotdevicegateway) as `websockets_with_default_aws_signing` does, with static
+    credentials of the account."""
+    from awscrt import auth
+    provider = auth.AwsCredentialsProvider.new_static(ACCOUNT, secret)
 
     def sign(transform_args, **kwargs):
         config = auth.AwsSigningConfig(
@@ -147,6 +145,16 @@ def test_mqtt_over_websocket_with_a_sigv4_presigned_url(emulator_with_account):
             omit_session_token=True)
         future = auth.aws_sign_request(transform_args.http_request, config)
         future.add_done_callback(lambda f: transform_args.set_done(f.exception()))
+    return sign
+
+
+def test_mqtt_over_websocket_with_a_sigv4_presigned_url(emulator_with_account):
+    """awscrt signs the WebSocket handshake; here over plain ws:// to the emulator's
+    HTTP port. Signatures are not checked by default: the access key names the account."""
+    from awscrt import io
+    emu = emulator_with_account
+    port = int(emu.http_url.rsplit(":", 1)[1])
+    sign = websocket_signer("secret")
 
     client = mqtt.Client(io.ClientBootstrap.get_or_create_static_default(), None)
     client_id = f"ws-{uuid.uuid4().hex[:8]}"
@@ -174,3 +182,30 @@ def test_mqtt_over_websocket_with_a_sigv4_presigned_url(emulator_with_account):
                                clean_session=True, use_websockets=True)
     with pytest.raises(Exception):
         unsigned.connect().result(TIMEOUT)
+
+
+def test_strict_sigv4_checks_the_websocket_signature(start_emulator):
+    """With --sigv4-secrets the presigned URL must be signed with the configured secret:
+    awscrt's signature with it connects, one with another secret gets 403 and no
+    connection."""
+    from awscrt import io
+    args = ["--sigv4-secrets", f"{ACCOUNT}:right-secret"]
+    with start_emulator(args, env={"IOTEMU_ACCOUNT_ID": ACCOUNT}) as emu:
+        port = int(emu.http_url.rsplit(":", 1)[1])
+        client = mqtt.Client(io.ClientBootstrap.get_or_create_static_default(), None)
+
+        def connection(secret, client_id):
+            return mqtt.Connection(client=client, host_name="localhost", port=port,
+                                   client_id=client_id, clean_session=True, keep_alive_secs=30,
+                                   use_websockets=True,
+                                   websocket_handshake_transform=websocket_signer(secret))
+
+        good = connection("right-secret", "ws-strict-good")
+        good.connect().result(TIMEOUT)
+        pub, _ = good.publish(topic="ws/strict", payload=b"signed", qos=mqtt.QoS.AT_LEAST_ONCE)
+        pub.result(TIMEOUT)
+        good.disconnect().result(TIMEOUT)
+
+        with pytest.raises(Exception):
+            connection("wrong-secret", "ws-strict-bad").connect().result(TIMEOUT)
+        assert "SignatureDoesNotMatch" in emu.stderr_tail()

@@ -64,6 +64,9 @@ struct Cli {
     /// TOML file of Lambda backends for the rules engine, one [NAME] table each [IOTEMU_LAMBDA_FUNCTIONS].
     #[arg(long, value_name = "FILE")]
     lambda_functions: Option<String>,
+    /// Strict SigV4: ACCESS_KEY:SECRET_KEY pairs (comma-separated) that presigned WebSocket URLs must be signed with [IOTEMU_SIGV4_SECRETS].
+    #[arg(long, value_name = "PAIRS")]
+    sigv4_secrets: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -101,6 +104,7 @@ fn main() -> Result<()> {
         log: cli.log,
         thing_type_delete_delay_seconds: cli.thing_type_delete_delay_seconds,
         lambda_functions: cli.lambda_functions,
+        sigv4_secrets: cli.sigv4_secrets,
     };
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok(), &flags)?;
     if let Some(Command::Healthcheck) = cli.command {

@@ -393,6 +393,8 @@ impl Broker {
                             st.conn = Some(attachment);
                             st.expiry = expiry;
                             st.generation += 1;
+                            // A new connection gets a fresh chance to keep up.
+                            st.lagging = false;
                             drop(st);
                             return (existing, true);
                         }

@@ -1,8 +1,8 @@
 //! MQTT over WebSocket at `GET /mqtt` on the HTTP port, authenticated by a SigV4
 //! presigned URL (service `iotdevicegateway`, guide L6038-6229). The credential scope
-//! gives the access key (hence the account) and the region; signatures are not
-//! checked (DESIGN D3). Binary WebSocket messages carry the MQTT byte stream, which
-//! is bridged to the broker core like any other transport.
+//! gives the access key (hence the account) and the region; the signature is checked
+//! in strict mode (`sigv4_secrets` set, DESIGN D3). Binary WebSocket messages carry the
+//! MQTT byte stream, which is bridged to the broker core like any other transport.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,11 +10,12 @@ use std::sync::Arc;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
-use http::{StatusCode, Uri};
+use http::{HeaderMap, StatusCode, Uri};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 use super::hooks::{Peer, TransportIdentity};
 use crate::api::edge::parse_query;
+use crate::api::sigv4::verify_presigned;
 use crate::app::App;
 
 /// Bytes buffered between the WebSocket and the MQTT core in each direction.
@@ -47,12 +48,21 @@ pub async fn upgrade(
     State(app): State<Arc<App>>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     uri: Uri,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
     let (access_key, region) = match presigned_scope(&uri) {
         Ok(scope) => scope,
         Err(why) => return (StatusCode::FORBIDDEN, why).into_response(),
     };
+    if app.config.strict_sigv4() {
+        let query = parse_query(uri.query());
+        let secret_of = |key: &str| app.config.sigv4_secret(key);
+        if let Err(why) = verify_presigned("GET", uri.path(), &query, &headers, secret_of) {
+            tracing::info!(access_key, reason = %why, "websocket upgrade refused: SigV4");
+            return (StatusCode::FORBIDDEN, why).into_response();
+        }
+    }
     let Some(broker) = app.broker().cloned() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the message broker is not running")
             .into_response();

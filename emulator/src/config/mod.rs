@@ -29,6 +29,9 @@ pub struct Config {
     /// A TOML file of Lambda backends, one `[NAME]` table per function name or ARN;
     /// empty for none.
     pub lambda_functions: String,
+    /// Strict SigV4: `ACCESS_KEY:SECRET_KEY` pairs, comma-separated; presigned
+    /// WebSocket URLs must then be signed with one of them. Empty: not checked.
+    pub sigv4_secrets: String,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ pub struct Overrides {
     pub log: Option<String>,
     pub thing_type_delete_delay_seconds: Option<u64>,
     pub lambda_functions: Option<String>,
+    pub sigv4_secrets: Option<String>,
 }
 
 impl Config {
@@ -119,6 +123,7 @@ impl Config {
         text("IOTEMU_TCP_PRINCIPAL", &mut self.tcp_principal);
         text("IOTEMU_COMPAT", &mut self.compat);
         text("IOTEMU_LAMBDA_FUNCTIONS", &mut self.lambda_functions);
+        text("IOTEMU_SIGV4_SECRETS", &mut self.sigv4_secrets);
         for (name, slot) in [
             ("IOTEMU_HTTPS_PORT", &mut self.https_port),
             ("IOTEMU_MQTT_PORT", &mut self.mqtt_port),
@@ -155,6 +160,7 @@ impl Config {
         set(&mut self.tcp_principal, &flags.tcp_principal);
         set(&mut self.compat, &flags.compat);
         set(&mut self.lambda_functions, &flags.lambda_functions);
+        set(&mut self.sigv4_secrets, &flags.sigv4_secrets);
         if let Some(p) = flags.https_port {
             self.https_port = p;
         }
@@ -188,7 +194,29 @@ impl Config {
         if !["current", "2018"].contains(&self.compat.as_str()) {
             bail!("compat must be \"current\" or \"2018\", not {:?}", self.compat);
         }
+        self.sigv4_pairs()?;
         Ok(())
+    }
+
+    fn sigv4_pairs(&self) -> Result<Vec<(&str, &str)>> {
+        let pairs = self.sigv4_secrets.split(',').map(str::trim).filter(|p| !p.is_empty());
+        pairs
+            .map(|pair| match pair.split_once(':') {
+                Some((key, secret)) if !key.is_empty() && !secret.is_empty() => Ok((key, secret)),
+                _ => bail!("sigv4_secrets must be ACCESS_KEY:SECRET_KEY pairs, not {pair:?}"),
+            })
+            .collect()
+    }
+
+    /// Whether SigV4 signatures are checked (strict mode, DESIGN D3).
+    pub fn strict_sigv4(&self) -> bool {
+        self.sigv4_pairs().is_ok_and(|p| !p.is_empty())
+    }
+
+    /// The secret key of `access_key` among `sigv4_secrets`.
+    pub fn sigv4_secret(&self, access_key: &str) -> Option<String> {
+        let pairs = self.sigv4_pairs().ok()?;
+        pairs.into_iter().find(|(k, _)| *k == access_key).map(|(_, s)| s.to_owned())
     }
 
     /// The Lambda backends of the `lambda_functions` file, by function name or ARN.
