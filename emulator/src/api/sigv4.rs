@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use http::HeaderMap;
 use ring::{digest, hmac};
 
+use crate::domain::security::x509::hex;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialScope {
     pub access_key: String,
@@ -64,13 +66,6 @@ fn uri_encode(s: &str) -> String {
         }
     }
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 fn hmac_sha256(key: &[u8], data: &str) -> Vec<u8> {

@@ -325,7 +325,8 @@ pub fn registration_code_from_ids(ids: &dyn IdGen) -> String {
 
 // ----------------------------------------------------------------------------------------
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hexadecimal of `bytes` (certificate ids, digests, signatures).
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
