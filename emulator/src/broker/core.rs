@@ -107,7 +107,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Merges the subscriptions of one session into one target (highest QoS, any
-/// retain-as-published), for messages with many matching subscriptions.
+/// retain-as-published).
 fn merge_same_sessions(targets: &mut Vec<Subscriber>) {
     targets.sort_by_key(|t| t.session.uid);
     targets.dedup_by(|later, kept| {
@@ -306,32 +306,16 @@ impl Broker {
             }
         }
         // One delivery per session, at the highest QoS of its matching subscriptions.
-        // Overlapping subscriptions of one session are rare: a linear search over the
-        // targets found so far is cheaper than hashing for the usual handful.
         let mut targets: Vec<Subscriber> = Vec::new();
-        read(&ss.trie).for_each_match(
-            &message.topic,
-            self.config.hash_matches_parent,
-            |uid, sub| {
-                if sub.options.no_local
-                    && message.origin.client_id.as_deref() == Some(&*sub.session.client_id)
-                {
-                    return;
-                }
-                let existing = match targets.len() {
-                    0..=16 => targets.iter_mut().find(|t| t.session.uid == *uid),
-                    _ => None,
-                };
-                match existing {
-                    Some(t) => {
-                        t.options.qos = t.options.qos.max(sub.options.qos);
-                        t.options.retain_as_published |= sub.options.retain_as_published;
-                    }
-                    None => targets.push(sub.clone()),
-                }
-            },
-        );
-        if targets.len() > 16 {
+        read(&ss.trie).for_each_match(&message.topic, self.config.hash_matches_parent, |_, sub| {
+            if sub.options.no_local
+                && message.origin.client_id.as_deref() == Some(&*sub.session.client_id)
+            {
+                return;
+            }
+            targets.push(sub.clone());
+        });
+        if targets.len() > 1 {
             merge_same_sessions(&mut targets);
         }
         let mut congested = Vec::new();

@@ -85,17 +85,7 @@ fn merge(
 
 /// The metadata mirror of a request's `state` as `/update/accepted` shows it: a
 /// timestamp at every leaf, `null` included (`"desired": null` gives
-/// `"desired": {"timestamp": t}`, L9945-9973).
-pub fn request_metadata(state: &Value, timestamp: i64) -> Value {
-    match state {
-        Value::Object(m) => Value::Object(
-            m.iter().map(|(k, v)| (k.clone(), request_metadata(v, timestamp))).collect(),
-        ),
-        _ => leaf_metadata(timestamp),
-    }
-}
-
-/// [`request_metadata`] written straight to JSON, without building the tree.
+/// `"desired": {"timestamp": t}`, L9945-9973), written straight to JSON.
 pub struct RequestMetadata<'a>(pub &'a Value, pub i64);
 
 impl Serialize for RequestMetadata<'_> {
@@ -240,37 +230,15 @@ impl ShadowDocument {
         (!values.is_empty()).then_some((values, metadata))
     }
 
-    fn sections_with_delta(&self) -> (Map<String, Value>, Map<String, Value>) {
-        let mut state = Map::new();
-        let mut metadata = Map::new();
-        for (name, section) in [("desired", &self.desired), ("reported", &self.reported)] {
-            if !section.is_empty() {
-                state.insert(name.into(), Value::Object(section.values.clone()));
-                metadata.insert(name.into(), Value::Object(section.metadata.clone()));
-            }
-        }
-        if let Some((values, meta)) = self.delta() {
-            state.insert("delta".into(), Value::Object(values));
-            metadata.insert("delta".into(), Value::Object(meta));
-        }
-        (state, metadata)
-    }
-
-    /// The full document as `/update/documents` carries it: state, metadata, version.
-    pub fn full(&self) -> Value {
-        serde_json::to_value(Full(self)).unwrap_or_default()
-    }
-
-    /// The GET response: state and metadata with their `delta`, version, timestamp,
-    /// and the request's client token.
+    /// The GET response: the full document with the `delta` in its state and
+    /// metadata, then the timestamp and the request's client token.
     pub fn get_response(&self, timestamp: i64, client_token: Option<&str>) -> Value {
-        let (state, metadata) = self.sections_with_delta();
-        let doc = json!({
-            "state": state,
-            "metadata": metadata,
-            "version": self.version,
-            "timestamp": timestamp,
-        });
+        let mut doc = serde_json::to_value(Full(self)).unwrap_or_default();
+        if let Some((values, metadata)) = self.delta() {
+            doc["state"]["delta"] = Value::Object(values);
+            doc["metadata"]["delta"] = Value::Object(metadata);
+        }
+        doc["timestamp"] = timestamp.into();
         with_client_token(doc, client_token)
     }
 
@@ -312,8 +280,12 @@ mod tests {
         doc.apply(&parse_update(update.as_bytes()).unwrap().state, t);
     }
 
+    fn full(doc: &ShadowDocument) -> Value {
+        serde_json::to_value(Full(doc)).unwrap()
+    }
+
     fn state(doc: &ShadowDocument) -> Value {
-        doc.full()["state"].clone()
+        full(doc)["state"].clone()
     }
 
     #[test]
@@ -326,7 +298,7 @@ mod tests {
             json!({"reported": {"color": {"r": 10, "g": 255, "b": 0}, "engine": "ON"}})
         );
         assert_eq!(
-            doc.full()["metadata"],
+            full(&doc)["metadata"],
             json!({"reported": {
                 "color": {"r": {"timestamp": 2}, "g": {"timestamp": 1}, "b": {"timestamp": 1}},
                 "engine": {"timestamp": 2}}})
@@ -343,7 +315,7 @@ mod tests {
         apply(&mut doc, r#"{"state":{"desired":{"colors":["RED","GREEN","BLUE"]}}}"#, 1);
         apply(&mut doc, r#"{"state":{"desired":{"colors":["RED"]}}}"#, 2);
         assert_eq!(state(&doc), json!({"desired": {"colors": ["RED"]}}));
-        assert_eq!(doc.full()["metadata"], json!({"desired": {"colors": {"timestamp": 2}}}));
+        assert_eq!(full(&doc)["metadata"], json!({"desired": {"colors": {"timestamp": 2}}}));
     }
 
     #[test]
@@ -352,11 +324,11 @@ mod tests {
         apply(&mut doc, r#"{"state":{"desired":{"a":1}}}"#, 1);
         apply(&mut doc, r#"{"state":{"desired":{"a":{"timestamp":5}}}}"#, 2);
         assert_eq!(
-            doc.full()["metadata"],
+            full(&doc)["metadata"],
             json!({"desired": {"a": {"timestamp": {"timestamp": 2}}}})
         );
         apply(&mut doc, r#"{"state":{"desired":{"a":7}}}"#, 3);
-        assert_eq!(doc.full()["metadata"], json!({"desired": {"a": {"timestamp": 3}}}));
+        assert_eq!(full(&doc)["metadata"], json!({"desired": {"a": {"timestamp": 3}}}));
     }
 
     #[test]
@@ -389,7 +361,7 @@ mod tests {
     fn request_metadata_mirrors_the_request_with_nulls() {
         let req = json!({"reported": {"color": "green"}, "desired": null});
         assert_eq!(
-            request_metadata(&req, 9),
+            serde_json::to_value(RequestMetadata(&req, 9)).unwrap(),
             json!({"reported": {"color": {"timestamp": 9}}, "desired": {"timestamp": 9}})
         );
     }
@@ -399,7 +371,7 @@ mod tests {
         let mut doc = ShadowDocument::default();
         apply(&mut doc, r#"{"state":{"desired":{"a":1},"reported":{"b":2}}}"#, 1);
         apply(&mut doc, r#"{"state":null}"#, 2);
-        assert_eq!(doc.full(), json!({"state": {}, "metadata": {}, "version": 0}));
+        assert_eq!(full(&doc), json!({"state": {}, "metadata": {}, "version": 0}));
         assert_eq!(doc.state_size(), 0);
     }
 }

@@ -2,19 +2,10 @@
 //! SHA-256/384/512 come from ring; MD2, MD5 and SHA-224, which ring lacks, are
 //! small implementations here checked against their RFC test vectors.
 
-use std::fmt::Write as _;
-
 use super::super::eval::{Ctx, EResult};
 use super::super::value::Value;
 use super::{args, undefined};
-
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+use crate::domain::security::x509::hex;
 
 fn digest_of(a: &[Value], f: fn(&[u8]) -> Vec<u8>) -> EResult {
     let Some([x]) = args::<1>(a) else { return undefined() };
